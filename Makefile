@@ -1,0 +1,42 @@
+# spca — make demo (set up, generate a data set, fit) and make test.
+GO      ?= $(shell command -v go || echo /usr/local/go/bin/go)
+PYTHON  ?= /usr/bin/python3
+BIN     := bin
+DEMO    := demo
+export PATH := $(dir $(GO)):$(PATH)
+
+.PHONY: all deps build demo test test-purego fixtures bench-fit clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(GO) build -o $(BIN)/spca ./cmd/spca
+	$(GO) build -o $(BIN)/spca-bench ./bench
+
+# 60 000 synthetic 28x28 grayscale images as a chunked, gzip-compressed HDF5
+# file, then a 20-component fit with scores and the explained-variance table.
+demo: build
+	@mkdir -p $(DEMO)
+	@[ -f $(DEMO)/images.h5 ] || $(BIN)/spca-bench gen images --rows 60000 --out $(DEMO)/images.h5
+	$(BIN)/spca info $(DEMO)/images.h5
+	$(BIN)/spca fit $(DEMO)/images.h5 -k 20 --model $(DEMO)/model.h5 --scores $(DEMO)/scores.npy
+
+test: deps
+	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags noopenblas ./...
+	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags noopenblas ./gram/... ./stream/...
+
+# Regenerates the NumPy / h5py / scikit-learn fixtures in testdata/.
+fixtures: deps
+	$(PYTHON) testdata/gen_npy.py
+	$(PYTHON) testdata/gen_hdf5.py
+	$(PYTHON) testdata/gen_pca.py
+
+clean:
+	rm -rf $(BIN) $(DEMO)

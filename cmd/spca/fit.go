@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/spca/spca/chunk"
+	"github.com/spca/spca/stream"
+)
+
+// sourceFlags are the input flags shared by fit and transform.
+type sourceFlags struct {
+	dataset   string
+	cols      int
+	dtype     string
+	threads   int
+	blockRows int
+}
+
+func (s *sourceFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.dataset, "dataset", "", "HDF5 dataset `path` such as /X (default: the only 2-D dataset in the file)")
+	fs.IntVar(&s.cols, "cols", 0, "raw binary input: number of `columns` (features)")
+	fs.StringVar(&s.dtype, "dtype", "", "raw binary input: element `type`: float32, float64, int8..int64, uint8..uint64")
+	fs.IntVar(&s.threads, "threads", runtime.NumCPU(), "worker goroutines (results are identical for any value)")
+	fs.IntVar(&s.blockRows, "block-rows", 0, "rows per block (default: about 4 MiB of float64 per block, at least 256 rows)")
+}
+
+func (s *sourceFlags) source(path string) (stream.Source, stream.Options, error) {
+	src := stream.Source{Path: path, Dataset: s.dataset, Cols: s.cols}
+	if s.dtype != "" {
+		d, err := chunk.ParseDType(s.dtype)
+		if err != nil {
+			return src, stream.Options{}, usageErr("--dtype: %v", err)
+		}
+		src.DType = d
+	}
+	if s.cols < 0 {
+		return src, stream.Options{}, usageErr("--cols must be positive, got %d", s.cols)
+	}
+	if s.threads < 1 {
+		return src, stream.Options{}, usageErr("--threads must be at least 1, got %d", s.threads)
+	}
+	if s.blockRows < 0 {
+		return src, stream.Options{}, usageErr("--block-rows must be positive, got %d", s.blockRows)
+	}
+	return src, stream.Options{Threads: s.threads, BlockRows: s.blockRows}, nil
+}
+
+const fitSynopsis = `spca fit INPUT [-k N | --variance F] [--model model.h5] [--scores scores.npy] [flags]
+
+Fits PCA to INPUT in one streaming pass: the Gram matrix of the shifted rows
+is summed block by block in float64, the top k eigenpairs of the covariance
+(n-1 denominator) come from LAPACK's dsyevr, and each component's largest
+loading is made positive. With --scores a second pass writes the scores
+(X - mean)·V in row order. Without -k or --variance, k = min(10, n, p).`
+
+func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("fit", fitSynopsis, args, stdout, stderr)
+	var sf sourceFlags
+	sf.register(fs)
+	k := fs.Int("k", 0, "number of `components` (1 ≤ k ≤ min(n, p))")
+	variance := fs.Float64("variance", 0, "keep the smallest k whose cumulative explained-variance ratio reaches this `fraction` (0 < F ≤ 1)")
+	scale := fs.Bool("scale", false, "correlation PCA: divide each column by its standard deviation (zero-variance columns are left as they are and reported)")
+	whiten := fs.Bool("whiten", false, "divide scores by sqrt(explained variance); stored in the model")
+	modelPath := fs.String("model", "", "write the model to this HDF5 `file`")
+	scoresPath := fs.String("scores", "", "write scores to this `file`: .npy (float64), .h5 (dataset scores) or .csv")
+	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the table")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("fit takes exactly one INPUT, got %d (see spca fit --help)", len(pos))
+	}
+	src, opt, err := sf.source(pos[0])
+	if err != nil {
+		return err
+	}
+	if *k != 0 && *variance != 0 {
+		return usageErr("give -k or --variance, not both")
+	}
+	if *k < 0 {
+		return usageErr("-k must be at least 1, got %d", *k)
+	}
+	if *variance != 0 && !(*variance > 0 && *variance <= 1) {
+		return usageErr("--variance must be in (0, 1], got %g", *variance)
+	}
+	if *scoresPath != "" {
+		if !src.Reopenable() {
+			return usageErr("--scores needs a second pass over the input, and standard input can be read only once: fit from a file, or fit with --model and pipe the data again into spca transform")
+		}
+		if !stream.ScoresFormatOK(*scoresPath) {
+			return usageErr("--scores %s: unknown format (use .npy, .h5 or .csv)", *scoresPath)
+		}
+	}
+	if *whiten && *scoresPath == "" && *modelPath == "" {
+		return usageErr("--whiten only affects --scores and the saved --model")
+	}
+	out := &outputs{}
+	defer out.abort()
+	// Reserve outputs first: an unwritable path fails before hours of reading.
+	var modelOut, scoresOut *stream.Pending
+	if *modelPath != "" {
+		if modelOut, err = out.reserve(*modelPath); err != nil {
+			return err
+		}
+	}
+	if *scoresPath != "" {
+		if scoresOut, err = out.reserve(*scoresPath); err != nil {
+			return err
+		}
+	}
+
+	start := time.Now()
+	sel := stream.Selection{K: *k, Variance: *variance}
+	if sel.K == 0 && sel.Variance == 0 {
+		sel.K = -1 // resolved after the pass, when n and p are known
+	}
+	st, info, err := stream.Accumulate(ctx, src, opt)
+	if err != nil {
+		return err
+	}
+	if sel.K == -1 {
+		sel.K = int(min(10, info.Rows, int64(info.Cols)))
+	}
+	m, err := stream.Solve(st, sel, *scale)
+	if err != nil {
+		return chunkError(info.Name, err)
+	}
+	st = nil
+	m.Whiten = *whiten
+	var tr stream.TransformResult
+	if scoresOut != nil {
+		w, err := stream.CreateScores(scoresOut.Tmp, scoresOut.Final, m.NComponents)
+		if err != nil {
+			return err
+		}
+		tr, err = m.Transform(ctx, src, stream.TransformOptions{Options: opt}, w)
+		if e := w.Close(); err == nil && e != nil {
+			err = fmt.Errorf("%s: %w", *scoresPath, e)
+		}
+		if err != nil {
+			return err
+		}
+		if tr.Rows != m.NSamples {
+			return chunk.Errorf(info.Name, "second pass read %d rows, the first read %d: the file changed during the fit", tr.Rows, m.NSamples)
+		}
+	}
+	if modelOut != nil {
+		if err := stream.WriteModel(modelOut.Tmp, m); err != nil {
+			return fmt.Errorf("%s: writing model: %w", *modelPath, err)
+		}
+	}
+	if err := out.commit(); err != nil {
+		return err
+	}
+	m.Seconds = time.Since(start).Seconds()
+	if *jsonOut {
+		return writeFitJSON(stdout, m, info, sf.threads, *modelPath, *scoresPath)
+	}
+	writeFitTable(stdout, m, info, *modelPath, *scoresPath)
+	return nil
+}
+
+// chunkError names the input in data-dependent solve errors (k out of
+// range, too few rows, zero variance); they are bad input, exit status 2.
+func chunkError(name string, err error) error {
+	return stream.BadInput(name, err)
+}
+
+// outputs tracks pending output files: all are committed at the end, or
+// all removed.
+type outputs struct {
+	pending []*stream.Pending
+	done    bool
+}
+
+func (o *outputs) reserve(path string) (*stream.Pending, error) {
+	for _, p := range o.pending {
+		if p.Final == path {
+			return nil, usageErr("%s is named as two outputs", path)
+		}
+	}
+	p, err := stream.NewPending(path)
+	if err != nil {
+		return nil, &exitError{2, err}
+	}
+	o.pending = append(o.pending, p)
+	return p, nil
+}
+
+func (o *outputs) commit() error {
+	for _, p := range o.pending {
+		if err := p.Commit(); err != nil {
+			return err
+		}
+	}
+	o.done = true
+	return nil
+}
+
+func (o *outputs) abort() {
+	if o.done {
+		return
+	}
+	for _, p := range o.pending {
+		p.Abort()
+	}
+}

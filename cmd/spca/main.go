@@ -1,0 +1,147 @@
+// Command spca computes principal components of data matrices larger than
+// memory, streaming row blocks from HDF5, .npy and raw binary files
+// (optionally zstd, gzip or s2/snappy compressed).
+//
+//	spca fit INPUT [-k N | --variance F] [--model model.h5] [--scores scores.npy] [--json]
+//	spca transform --model model.h5 INPUT [--scores out.npy] [--error] [--json]
+//	spca info FILE...
+//
+// Exit status: 0 success, 1 internal failure, 2 bad input or usage,
+// 130 interrupted. Outputs are written to temporary files and renamed into
+// place only when everything succeeded.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spca/spca/chunk"
+)
+
+const usage = `spca — out-of-core streaming PCA
+
+Usage:
+  spca fit INPUT [flags]             fit a PCA model in one pass (a second pass writes scores)
+  spca transform --model M INPUT     project new data onto a saved model (scores, reconstruction error)
+  spca info FILE...                  describe inputs (shape, dtype, compression, HDF5 datasets) or a model
+
+INPUT is an HDF5 file (--dataset picks the 2-D dataset), a .npy file, or raw
+little-endian binary (--cols and --dtype), optionally compressed with zstd,
+gzip or s2/snappy (detected from the bytes, not the suffix). "-" reads
+standard input (one pass: a fit without --scores, or a transform).
+
+Run "spca COMMAND --help" for a command's flags.
+Exit status: 0 ok, 1 internal failure, 2 bad input or usage, 130 interrupted.
+`
+
+// exitError carries an exit status through the command functions.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{2, fmt.Errorf(format, args...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "fit":
+		err = cmdFit(ctx, args[1:], stdout, stderr)
+	case "transform":
+		err = cmdTransform(ctx, args[1:], stdout, stderr)
+	case "info":
+		err = cmdInfo(args[1:], stdout, stderr)
+	default:
+		err = usageErr("unknown command %q (want fit, transform or info; see spca --help)", args[0])
+	}
+	return report(ctx, err, stderr)
+}
+
+// report prints err as one line and returns the exit status.
+func report(ctx context.Context, err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	fmt.Fprintln(stderr, "spca: "+msg)
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case ctx.Err() != nil:
+		return 130
+	case chunk.IsInputError(err):
+		return 2
+	}
+	return 1
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// positional arguments ("spca fit data.h5 -k 10").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &exitError{2, err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// newFlagSet makes a subcommand's flag set; help goes to stdout (asked for),
+// flag errors to stderr.
+func newFlagSet(name, synopsis string, args []string, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+		}
+		if a == "--" {
+			break
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
