@@ -1,8 +1,10 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -99,5 +101,28 @@ func TestModelFileRoundTrip(t *testing.T) {
 		if len(pair[0]) != len(pair[1]) || absErr(pair[0], pair[1]) != 0 {
 			t.Errorf("%s differs after round trip", name)
 		}
+	}
+}
+
+// TestModelFileBytesIdentical: the model file written after a 1-thread fit
+// and after a 3-thread fit are the same bytes (no timestamps in the file).
+func TestModelFileBytesIdentical(t *testing.T) {
+	src := Source{Path: filepath.Join(fixtures, "uint8_img", "X.npy")}
+	dir := t.TempDir()
+	var files [][]byte
+	for i, threads := range []int{1, 3} {
+		m := fit(t, src, 8, threads, 32)
+		path := filepath.Join(dir, "m"+itoa(i)+".h5")
+		if err := WriteModel(path, m); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b)
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Errorf("model files differ between --threads 1 and --threads 3")
 	}
 }
