@@ -2,7 +2,7 @@
 // interface every input source implements, the raw little-endian and .npy
 // sources, decompression chosen by magic bytes (zstd, gzip, s2/snappy framed,
 // all through klauspost/compress), dtype → float64 conversion, and the
-// conformance suite (see conformance.go) that every source, HDF5 included,
+// conformance suite (package chunktest) that every source, HDF5 included,
 // must pass. It knows nothing about PCA.
 package chunk
 
