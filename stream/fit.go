@@ -12,7 +12,10 @@ package stream
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spca/spca/chunk"
@@ -24,6 +27,7 @@ type Options struct {
 	Threads   int                           // worker goroutines; 0 means GOMAXPROCS
 	BlockRows int                           // rows per block; 0 picks DefaultBlockRows(p)
 	Progress  func(pass string, rows int64) // called from the reader goroutine; may be nil
+	MaxMemory int64                         // bytes the Gram pass may plan for; 0 means physical RAM
 }
 
 func (o Options) threads() int {
@@ -64,13 +68,19 @@ func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chun
 	info := r.Info()
 	p := info.Cols
 	br := opt.blockRows(p)
+	if err := checkMemory(info, p, br, opt); err != nil {
+		return nil, info, err
+	}
 	acc := gram.NewState(p, nil)
 	var progress func(int64)
 	if opt.Progress != nil {
 		progress = func(rows int64) { opt.Progress("gram", rows) }
 	}
+	// The shift is set once, from the first block, before any worker sees a
+	// block; workers read this slice, never acc.Shift (which merges rewrite).
+	var shift []float64
 	first := func(b *block) {
-		shift := make([]float64, p)
+		shift = make([]float64, p)
 		for i := 0; i < b.rows; i++ {
 			for j, v := range b.data[i*p : i*p+p] {
 				shift[j] += v
@@ -81,7 +91,7 @@ func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chun
 		}
 		acc.Reset(p, shift)
 	}
-	newStage := func() stage { return &gramStage{acc: acc} }
+	newStage := func() stage { return &gramStage{acc: acc, shift: &shift} }
 	n, err := pipeline(ctx, r, br, opt.threads(), first, newStage, progress)
 	if err != nil {
 		return nil, info, err
@@ -99,13 +109,14 @@ func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chun
 // gramStage computes one block's moments into its own state, then merges
 // them into the shared accumulator in block order.
 type gramStage struct {
-	acc  *gram.State
-	part *gram.State
+	acc   *gram.State
+	shift *[]float64
+	part  *gram.State
 }
 
 func (g *gramStage) process(b *block) error {
 	if g.part == nil {
-		g.part = gram.NewState(g.acc.P, g.acc.Shift)
+		g.part = gram.NewState(g.acc.P, *g.shift)
 	}
 	g.part.SetBlock(b.data, b.rows)
 	return nil
@@ -139,4 +150,44 @@ func BadInput(name string, err error) error {
 		return &chunk.Error{File: name, Row: -1, Err: err}
 	}
 	return err
+}
+
+// GramBytes is the memory the Gram pass plans for: threads+2 p×p float64
+// matrices (the running sum, one block Gram per worker, LAPACKE's copy at
+// the solve) and threads+2 blocks of blockRows rows.
+func GramBytes(p, blockRows, threads int) int64 {
+	pp := int64(p) * int64(p) * 8
+	return pp*int64(threads+2) + int64(threads+2)*int64(blockRows)*int64(p)*8
+}
+
+// checkMemory refuses, before allocating anything, a Gram pass that cannot
+// fit: a very wide input (or a hostile header claiming one).
+func checkMemory(info chunk.Info, p, blockRows int, opt Options) error {
+	limit := opt.MaxMemory
+	if limit <= 0 {
+		limit = physicalMemory()
+	}
+	need := GramBytes(p, blockRows, opt.threads())
+	if limit > 0 && (need > limit || need < 0 || p > 1<<26) {
+		return chunk.Errorf(info.Name, "%w: %d features need %.3g GB for the Gram route with %d threads, more than the %.3g GB available (fewer --threads lowers it by %.3g GB each)",
+			chunk.ErrShape, p, float64(need)/1e9, opt.threads(), float64(limit)/1e9, float64(int64(p)*int64(p)*8)/1e9)
+	}
+	return nil
+}
+
+// physicalMemory returns the machine's RAM in bytes from /proc/meminfo, or 0.
+func physicalMemory() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }

@@ -209,3 +209,52 @@ func TestUsage(t *testing.T) {
 		t.Errorf("fit --help: exit %d %q", code, stdout)
 	}
 }
+
+// TestStdin: "-" fits in one pass and transforms; the numbers equal the
+// file's. The compressed stream is detected from its bytes.
+func TestStdin(t *testing.T) {
+	path := filepath.Join(fixtures, "tall_f64", "X.npy")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zb bytes.Buffer
+	zw, _ := zstd.NewWriter(&zb)
+	zw.Write(data)
+	zw.Close()
+	withStdin := func(b []byte, args ...string) (int, string, string) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { w.Write(b); w.Close() }()
+		old := os.Stdin
+		os.Stdin = r
+		defer func() { os.Stdin = old; r.Close() }()
+		return runCLI(args...)
+	}
+	out := t.TempDir()
+	code, fromFile, stderr := runCLI("fit", path, "-k", "3", "--json")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	code, fromStdin, stderr := withStdin(zb.Bytes(), "fit", "-", "-k", "3", "--json", "--model", filepath.Join(out, "m.h5"))
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	ev := func(s string) []any {
+		var m map[string]any
+		json.Unmarshal([]byte(s), &m)
+		return m["explained_variance"].([]any)
+	}
+	a, b := ev(fromFile), ev(fromStdin)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Errorf("stdin eigenvalue %d = %v, file gave %v", i, b[i], a[i])
+		}
+	}
+	code, stdout, stderr := withStdin(data, "transform", "--model", filepath.Join(out, "m.h5"), "-", "--error", "--json")
+	if code != 0 || !strings.Contains(stdout, `"rmse"`) {
+		t.Errorf("transform from stdin: exit %d %s %s", code, stdout, stderr)
+	}
+}
