@@ -12,6 +12,7 @@ package stream
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -44,10 +45,10 @@ func (o Options) blockRows(p int) int {
 	return DefaultBlockRows(p)
 }
 
-// DefaultBlockRows is the block height for p columns: about 4 MiB of
+// DefaultBlockRows is the block height for p columns: about 8 MiB of
 // float64 per block, at least 256 rows so DSYRK runs near peak, at most 65536.
 func DefaultBlockRows(p int) int {
-	return min(max((4<<20)/(8*max(p, 1)), 256), 65536)
+	return min(max((8<<20)/(8*max(p, 1)), 256), 65536)
 }
 
 // FitOptions are the options of Fit.
@@ -80,18 +81,10 @@ func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chun
 	// block; workers read this slice, never acc.Shift (which merges rewrite).
 	var shift []float64
 	first := func(b *block) {
-		shift = make([]float64, p)
-		for i := 0; i < b.rows; i++ {
-			for j, v := range b.data[i*p : i*p+p] {
-				shift[j] += v
-			}
-		}
-		for j := range shift {
-			shift[j] /= float64(b.rows)
-		}
+		shift = pilotMean(b.data[:b.rows*p], p)
 		acc.Reset(p, shift)
 	}
-	newStage := func() stage { return &gramStage{acc: acc, shift: &shift} }
+	newStage := func() stage { return &gramStage{name: info.Name, acc: acc, shift: &shift} }
 	n, err := pipeline(ctx, r, br, opt.threads(), first, newStage, progress)
 	if err != nil {
 		return nil, info, err
@@ -109,6 +102,7 @@ func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chun
 // gramStage computes one block's moments into its own state, then merges
 // them into the shared accumulator in block order.
 type gramStage struct {
+	name  string
 	acc   *gram.State
 	shift *[]float64
 	part  *gram.State
@@ -119,6 +113,17 @@ func (g *gramStage) process(b *block) error {
 		g.part = gram.NewState(g.acc.P, *g.shift)
 	}
 	g.part.SetBlock(b.data, b.rows)
+	// A NaN or ±Inf anywhere makes its column sum non-finite: an O(p) check
+	// per block instead of a scan of every value. The shifted block keeps
+	// NaN and ±Inf where they were, so the scan finds the same row.
+	for _, v := range g.part.Sum {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			if err := chunk.CheckFinite(g.name, b.start, g.acc.P, b.data[:b.rows*g.acc.P]); err != nil {
+				return err
+			}
+			return chunk.Errorf(g.name, "%w: rows %d..%d overflow float64 (a column sum is %v)", chunk.ErrNotFinite, b.start, b.start+int64(b.rows)-1, v)
+		}
+	}
 	return nil
 }
 
@@ -190,4 +195,30 @@ func physicalMemory() int64 {
 		}
 	}
 	return 0
+}
+
+// pilotMean is the shift: the first block's column means over its finite
+// values (a NaN or Inf there is reported by the worker with its row; it
+// must not poison the shift of every other block). If the mean itself
+// overflows, the shift is 0: correct, only less well conditioned.
+func pilotMean(block []float64, p int) []float64 {
+	shift := make([]float64, p)
+	count := make([]float64, p)
+	for i := 0; i < len(block); i += p {
+		for j, v := range block[i : i+p] {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				shift[j] += v
+				count[j]++
+			}
+		}
+	}
+	for j := range shift {
+		if count[j] > 0 {
+			shift[j] /= count[j]
+		}
+		if math.IsInf(shift[j], 0) || math.IsNaN(shift[j]) {
+			shift[j] = 0
+		}
+	}
+	return shift
 }

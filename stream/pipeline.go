@@ -18,15 +18,17 @@ type block struct {
 }
 
 // stage is what a pass does with each block. process runs concurrently on
-// the worker that owns w; commit runs serially, in block order, so that
-// reductions and outputs do not depend on the number of workers.
+// the worker that owns the stage and must refuse non-finite values (with
+// chunk.CheckFinite, or something cheaper that finds the same row); commit
+// runs serially, in block order, so that reductions, outputs and the error
+// reported (the first bad block's) do not depend on the number of workers.
 type stage interface {
 	process(b *block) error
 	commit(b *block) error
 }
 
 // pipeline reads r in blocks of exactly blockRows rows (the last may be
-// shorter), checks every value is finite, and feeds them to threads workers
+// shorter) and feeds them to threads workers
 // made by newStage. The block partition depends only on blockRows, never on
 // threads. first, when non-nil, sees the first block before any worker does
 // (the Gram pass takes its shift from it). Reading, and the decompression
@@ -35,7 +37,6 @@ type stage interface {
 // (threads+2)·blockRows·cols·8 bytes plus what the stages hold.
 func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first func(b *block), newStage func() stage, progress func(rows int64)) (rows int64, err error) {
 	cols := r.Info().Cols
-	name := r.Info().Name
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
@@ -78,10 +79,6 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 			}
 			n, err := readFull(r, buf)
 			if n > 0 {
-				if e := chunk.CheckFinite(name, start, cols, buf[:n*cols]); e != nil {
-					fail(e)
-					return
-				}
 				b := &block{seq: seq, start: start, rows: n, data: buf}
 				if seq == 0 && first != nil {
 					first(b)

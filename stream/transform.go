@@ -45,7 +45,7 @@ func (m *Model) Transform(ctx context.Context, src Source, opt TransformOptions,
 	var res TransformResult
 	var absSum, sqSum float64
 	newStage := func() stage {
-		return &projectStage{m: m, whiten: opt.Whiten || m.Whiten, wantErr: opt.Error, w: w, absSum: &absSum, sqSum: &sqSum}
+		return &projectStage{name: info.Name, m: m, whiten: opt.Whiten || m.Whiten, wantErr: opt.Error, w: w, absSum: &absSum, sqSum: &sqSum}
 	}
 	var progress func(int64)
 	if opt.Progress != nil {
@@ -70,6 +70,7 @@ func (m *Model) Transform(ctx context.Context, src Source, opt TransformOptions,
 // projectStage projects one block; commit writes its scores and adds its
 // error sums in block order.
 type projectStage struct {
+	name              string
 	m                 *Model
 	whiten            bool
 	wantErr           bool
@@ -83,6 +84,9 @@ func (s *projectStage) process(b *block) error {
 	m := s.m
 	p, k := m.NFeatures, m.NComponents
 	x := b.data[:b.rows*p]
+	if err := chunk.CheckFinite(s.name, b.start, p, x); err != nil {
+		return err
+	}
 	for i := 0; i < b.rows; i++ {
 		row := x[i*p : i*p+p]
 		for j := range row {

@@ -26,7 +26,7 @@ func (s *sourceFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.cols, "cols", 0, "raw binary input: number of `columns` (features)")
 	fs.StringVar(&s.dtype, "dtype", "", "raw binary input: element `type`: float32, float64, int8..int64, uint8..uint64")
 	fs.IntVar(&s.threads, "threads", runtime.NumCPU(), "worker goroutines (results are identical for any value)")
-	fs.IntVar(&s.blockRows, "block-rows", 0, "rows per block (default: about 4 MiB of float64 per block, at least 256 rows)")
+	fs.IntVar(&s.blockRows, "block-rows", 0, "rows per block (default: about 8 MiB of float64 per block, at least 256 rows)")
 }
 
 func (s *sourceFlags) source(path string) (stream.Source, stream.Options, error) {
