@@ -146,7 +146,9 @@ func writeDataset(path, kind string, rows int64, p int, dtype chunk.DType, fill 
 			return err
 		}
 	}
-	const blockRows = 4096
+	// Blocks of at most 4096 rows and about 8 MiB of float64 (wide data
+	// sets have 200 000 columns).
+	blockRows := int64(max(1, min(4096, (8<<20)/(8*p))))
 	workers := runtime.GOMAXPROCS(0)
 	type job struct {
 		first int64
