@@ -5,7 +5,7 @@ BIN     := bin
 DEMO    := demo
 export PATH := $(dir $(GO)):$(PATH)
 
-.PHONY: all deps build demo test test-purego fixtures bench-fit clean
+.PHONY: all deps build demo test test-purego fixtures bench bench-quick clean
 
 all: build
 
@@ -31,6 +31,17 @@ test: deps
 	$(GO) vet -tags noopenblas ./...
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -tags noopenblas ./gram/... ./stream/...
+
+# The side-by-side benchmark against NumPy, scikit-learn and gonum (bench/):
+# full sizes, about an hour on 2 cores; writes bench/results/latest.{json,md,png}
+# and BENCHMARKS.md. Data sets are cached in bench/results/cache/ (gitignored).
+BENCHFLAGS ?=
+bench: build
+	$(BIN)/spca-bench run --spca $(BIN)/spca --python $(PYTHON) --benchmarks-md BENCHMARKS.md $(BENCHFLAGS)
+
+# Small sizes, a few minutes at most: bench/results/quick.{json,md,png} (not committed).
+bench-quick: build
+	$(BIN)/spca-bench run --quick --spca $(BIN)/spca --python $(PYTHON) $(BENCHFLAGS)
 
 # Regenerates the NumPy / h5py / scikit-learn fixtures in testdata/.
 fixtures: deps

@@ -29,7 +29,7 @@ var datasets = []dataset{
 		Gen: "gaussian", DType: "float32", Suffix: ".f32.zst", Seed: 2},
 	{Name: "images", What: "28×28 uint8 synthetic images, chunked gzip+shuffle HDF5", Rows: 70_000, Cols: 784, QuickRows: 2_000, QuickCols: 256,
 		Gen: "images", DType: "uint8", Suffix: ".h5", Seed: 3},
-	{Name: "wide", What: "Gaussian, float32 .npy, p ≫ n", Rows: 2_000, Cols: 200_000, QuickRows: 200, QuickCols: 5_000,
+	{Name: "wide", What: "Gaussian, float32 .npy, p ≫ n", Rows: 2_000, Cols: 200_000, QuickRows: 200, QuickCols: 2_000,
 		Gen: "gaussian", DType: "float32", Suffix: ".npy", Seed: 4},
 }
 

@@ -103,6 +103,9 @@ func writeBenchmarksMD(rep *Report, path, chart, table string) error {
 	if rep.Conditions != "" {
 		fmt.Fprintf(&s, "- Conditions: %s\n", rep.Conditions)
 	}
+	if rep.LoadStart != "" {
+		fmt.Fprintf(&s, "- Load average (1, 5, 15 min): %s at the start, %s at the end\n", rep.LoadStart, rep.LoadEnd)
+	}
 	s.WriteString("\n## Results\n\n")
 	s.WriteString(table)
 	fmt.Fprintf(&s, "\n![wall time per data set and peer](%s)\n\n", filepath.ToSlash(rel))

@@ -14,7 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-		"time"
+	"time"
 
 	"github.com/spca/spca/chunk"
 	"github.com/spca/spca/hdf5io"
@@ -60,17 +60,19 @@ type SetInfo struct {
 
 // Report is everything one run of the harness measured.
 type Report struct {
-	Command  string    `json:"command"`
-	Machine  []string  `json:"machine"`
-	Started  string    `json:"started"`
-	Seconds  float64   `json:"seconds"`
-	Quick    bool      `json:"quick"`
-	Threads  int       `json:"threads"`
-	Reps     int       `json:"reps"`
-	K        int       `json:"k"`
-	Conditions string  `json:"conditions,omitempty"`
-	Sets     []SetInfo `json:"sets"`
-	Runs     []Run     `json:"runs"`
+	Command    string    `json:"command"`
+	Machine    []string  `json:"machine"`
+	Started    string    `json:"started"`
+	Seconds    float64   `json:"seconds"`
+	Quick      bool      `json:"quick"`
+	Threads    int       `json:"threads"`
+	Reps       int       `json:"reps"`
+	K          int       `json:"k"`
+	Conditions string    `json:"conditions,omitempty"`
+	LoadStart  string    `json:"load_start,omitempty"` // /proc/loadavg when the run started
+	LoadEnd    string    `json:"load_end,omitempty"`   // and when the last set finished
+	Sets       []SetInfo `json:"sets"`
+	Runs       []Run     `json:"runs"`
 }
 
 type runEnv struct {
@@ -419,7 +421,7 @@ func cmdRun(args []string) error {
 		memBytes: *memGiB * (1 << 30), budget: *budget, methods: methods}
 	start := time.Now()
 	rep := &Report{Command: commandLine(), Machine: machine(*py), Started: start.UTC().Format(time.RFC3339),
-		Quick: *quick, Threads: *threads, Reps: *reps, K: *k, Conditions: *conditions}
+		Quick: *quick, Threads: *threads, Reps: *reps, K: *k, Conditions: *conditions, LoadStart: loadavg()}
 	tmp, err := os.MkdirTemp("", "spca-bench-")
 	if err != nil {
 		return err
@@ -517,6 +519,7 @@ func cmdRun(args []string) error {
 		rep.Runs = append(rep.Runs, runs...)
 		// A report after every set: a long run interrupted keeps what it measured.
 		rep.Seconds = time.Since(start).Seconds()
+		rep.LoadEnd = loadavg()
 		if err := writeReport(rep, *outDir, *name, *bmd); err != nil {
 			return err
 		}
@@ -526,6 +529,20 @@ func cmdRun(args []string) error {
 		fmt.Print(Table(rep))
 	}
 	return nil
+}
+
+// loadavg is the 1, 5 and 15 minute load averages, to judge how quiet the
+// machine was.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
@@ -581,4 +598,3 @@ func machine(py string) []string {
 	}
 	return m
 }
-

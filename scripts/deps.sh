@@ -3,7 +3,7 @@
 # Run as root it installs them with apt-get; otherwise it lists them and fails.
 set -euo pipefail
 pkgs=(gcc pkg-config libhdf5-dev libopenblas-dev liblapacke-dev hdf5-tools
-      python3-numpy python3-h5py python3-sklearn time)
+      python3-numpy python3-h5py python3-sklearn python3-zstandard time)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
