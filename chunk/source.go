@@ -166,6 +166,7 @@ type source struct {
 	rowsKnown bool
 	rowBytes  int
 	bigEndian bool
+	dataOff   int64 // bytes before row 0 in the (decompressed) data: the .npy header
 	convert   converter
 
 	file     io.Closer    // closed by Close; nil for streams
@@ -264,6 +265,7 @@ func (s *source) openData(rd *bufio.Reader, size int64, opt Options) error {
 		return s.readError(err, -1)
 	}
 	s.info.Cols, s.info.DType, s.bigEndian = h.cols, h.dtype, h.bigEndian
+	s.dataOff = h.size
 	s.info.Rows, s.rowsKnown = h.rows, true
 	s.rowBytes = h.cols * h.dtype.Size()
 	if opt.Cols > 0 && opt.Cols != h.cols {

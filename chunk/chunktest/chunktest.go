@@ -84,3 +84,44 @@ func Run(t *testing.T, open func() (chunk.Reader, error), want []float64, rows, 
 		}
 	}
 }
+
+// RunColumns checks that a ColumnReader yields exactly want (rows x cols,
+// row-major) for several slab widths — one column, a few, all — read in
+// order and out of order, and that Close succeeds.
+func RunColumns(t *testing.T, open func() (chunk.ColumnReader, error), want []float64, rows, cols int) {
+	t.Helper()
+	for _, w := range []int{1, 2, 3, cols} {
+		if w < 1 || w > cols {
+			continue
+		}
+		r, err := open()
+		if err != nil {
+			t.Fatalf("width %d: open: %v", w, err)
+		}
+		if info := r.Info(); info.Cols != cols || info.Rows != int64(rows) {
+			t.Errorf("width %d: Info() shape %d x %d, want %d x %d", w, info.Rows, info.Cols, rows, cols)
+		}
+		var starts []int
+		for c0 := 0; c0 < cols; c0 += w {
+			starts = append([]int{c0}, starts...) // backwards: random access, not a scan
+		}
+		dst := make([]float64, rows*w)
+		for _, c0 := range starts {
+			cw := min(w, cols-c0)
+			if err := r.ReadCols(c0, cw, dst[:rows*cw]); err != nil {
+				t.Fatalf("width %d: ReadCols(%d, %d): %v", w, c0, cw, err)
+			}
+			for i := 0; i < rows; i++ {
+				for j := 0; j < cw; j++ {
+					g, e := dst[i*cw+j], want[i*cols+c0+j]
+					if g != e && !(g != g && e != e) {
+						t.Fatalf("width %d: row %d column %d = %v, want %v", w, i, c0+j, g, e)
+					}
+				}
+			}
+		}
+		if err := r.Close(); err != nil {
+			t.Errorf("width %d: Close: %v", w, err)
+		}
+	}
+}
