@@ -11,5 +11,5 @@ import "testing"
 // the same checks on smaller matrices, and `make test` runs it without
 // -race.
 func TestMethodsFullSize(t *testing.T) {
-	methodsOnShapes(t, 500, 20000, 20000, 500)
+	methodsOnShapes(t, 500, 20000, 20000, 500, false)
 }

@@ -58,10 +58,14 @@ func writeNpy(t testing.TB, dir, name string, x []float64, n, p int) string {
 	return path
 }
 
-// oracleSVD is the independent in-memory oracle: the thin SVD (gonum's
-// LAPACK Dgesvd) of the centred matrix; λ = σ²/(n−1), components are the
-// right singular vectors with the sign rule.
-func oracleSVD(t testing.TB, x []float64, n, p, k int) (vals, vecs []float64, total float64) {
+// oracle is the independent in-memory answer for the centred matrix Xc
+// (two-pass mean). With svd it is the thin SVD (LAPACK's dgesdd, or gonum's
+// Dgesvd in the pure-Go build): λ = σ²/(n−1), components the right singular
+// vectors. Without, it is gonum's full symmetric eigensolver (Dsyev) on the
+// smaller of XcᵀXc and XcXcᵀ formed in memory, with v = Xcᵀu/σ for the
+// latter: cheaper at the full sizes, and still a different algorithm from
+// every streaming route. The sign rule is applied to the components.
+func oracle(t testing.TB, x []float64, n, p, k int, svd bool) (vals, vecs []float64, total float64) {
 	t.Helper()
 	xc := make([]float64, n*p)
 	mean := make([]float64, p)
@@ -80,23 +84,42 @@ func oracleSVD(t testing.TB, x []float64, n, p, k int) (vals, vecs []float64, to
 			total += d * d
 		}
 	}
-	var svd mat.SVD
-	if !svd.Factorize(mat.NewDense(n, p, xc), mat.SVDThin) {
-		t.Fatal("SVD failed")
-	}
-	s := svd.Values(nil)
-	var v mat.Dense
-	svd.VTo(&v)
+	total /= float64(n - 1)
 	vals = make([]float64, k)
-	vecs = make([]float64, k*p)
-	for i := 0; i < k; i++ {
-		vals[i] = s[i] * s[i] / float64(n-1)
-		for j := 0; j < p; j++ {
-			vecs[i*p+j] = v.At(j, i)
+	switch {
+	case svd:
+		var s []float64
+		s, vecs = thinSVD(t, xc, n, p, k)
+		for i := range vals {
+			vals[i] = s[i] * s[i] / float64(n-1)
+		}
+	case p <= n:
+		vals, vecs = inMemoryPCA(x, n, p, k)
+		return vals, vecs, total
+	default:
+		a := mat.NewDense(n, p, xc)
+		var g mat.SymDense
+		g.SymOuterK(1, a) // XcXcᵀ
+		var es mat.EigenSym
+		if !es.Factorize(&g, true) {
+			t.Fatal("EigenSym failed")
+		}
+		w := es.Values(nil)
+		var u mat.Dense
+		es.VectorsTo(&u)
+		vecs = make([]float64, k*p)
+		for i := 0; i < k; i++ {
+			sigma := math.Sqrt(w[n-1-i])
+			vals[i] = w[n-1-i] / float64(n-1)
+			var v mat.VecDense
+			v.MulVec(a.T(), u.ColView(n-1-i))
+			for j := 0; j < p; j++ {
+				vecs[i*p+j] = v.AtVec(j) / sigma
+			}
 		}
 	}
 	applySignRule(vecs, k, p)
-	return vals, vecs, total / float64(n-1)
+	return vals, vecs, total
 }
 
 // subspaceDist is ‖(I − AAᵀ)B‖_F for k×p row-orthonormal A and B: zero when
@@ -178,7 +201,7 @@ func checkAgainstOracle(t *testing.T, tag string, m *Model, vals, vecs []float64
 
 // methodsOnShapes: dual, gram and randomized against the in-memory SVD on a
 // wide and a tall matrix. gram is run where p² fits, dual where n² fits.
-func methodsOnShapes(t *testing.T, wideN, wideP, tallN, tallP int) {
+func methodsOnShapes(t *testing.T, wideN, wideP, tallN, tallP int, svd bool) {
 	dir := t.TempDir()
 	type shape struct {
 		name    string
@@ -195,7 +218,7 @@ func methodsOnShapes(t *testing.T, wideN, wideP, tallN, tallP int) {
 	}
 	for si, s := range shapes {
 		x := lowRank(s.n, s.p, 30, 0.8, 1e-3, uint64(si+1))
-		vals, vecs, total := oracleSVD(t, x, s.n, s.p, s.k)
+		vals, vecs, total := oracle(t, x, s.n, s.p, s.k, svd)
 		path := writeNpy(t, dir, s.name+".npy", x, s.n, s.p)
 		for _, mr := range s.methods {
 			m := mr.fit(t, Source{Path: path}, s.k, 2)
@@ -212,10 +235,11 @@ func methodsOnShapes(t *testing.T, wideN, wideP, tallN, tallP int) {
 	}
 }
 
-// TestMethodsAgree runs the comparison at sizes the race detector can
-// afford; TestMethodsFullSize (methods_full_test.go) at the sizes.
+// TestMethodsAgree runs the comparison against the thin SVD at sizes the
+// race detector can afford; TestMethodsFullSize (methods_full_test.go) at
+// the sizes against in-memory eigensolves.
 func TestMethodsAgree(t *testing.T) {
-	methodsOnShapes(t, 60, 1500, 1500, 60)
+	methodsOnShapes(t, 60, 1500, 1500, 60, true)
 }
 
 // TestMethodsOnFixtures: dual and randomized reproduce scikit-learn's
@@ -281,7 +305,7 @@ func TestMethodsThreadsBitIdentical(t *testing.T) {
 // iterations cannot converge; the certificate must say so, and what it
 // says must be the true residual ‖Cv − λv‖/λ computed in memory.
 func TestRandomizedFlatSpectrumCertificate(t *testing.T) {
-	const n, p, k = 300, 120, 5
+	const n, p, k = 200, 80, 5
 	rng := rand.New(rand.NewPCG(3, 3))
 	x := make([]float64, n*p)
 	for i := range x {
@@ -328,18 +352,18 @@ func TestRandomizedFlatSpectrumCertificate(t *testing.T) {
 		t.Errorf("a flat spectrum converged to %.3g in 2 passes: the test no longer shows an unconverged fit", worst)
 	}
 	// With a tolerance the same start keeps iterating and the certificate improves.
-	ro.Tol, ro.MaxIterations = 1e-3, 200
+	ro.Tol, ro.MaxIterations = 1e-2, 200
 	m2, _, err := FitRandomized(context.Background(), Source{Path: path}, FitOptions{Selection: Selection{K: k}}, ro)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range m2.Residuals {
-		if r > 1e-3 {
-			t.Errorf("--tol 1e-3: residual %d = %.3g after %d passes", i, r, m2.Passes)
+		if r > 1e-2 {
+			t.Errorf("--tol 1e-2: residual %d = %.3g after %d passes", i, r, m2.Passes)
 		}
 	}
 	if m2.Passes <= 2 {
-		t.Errorf("--tol 1e-3 made %d passes, want more than 2", m2.Passes)
+		t.Errorf("--tol 1e-2 made %d passes, want more than 2", m2.Passes)
 	}
 }
 
