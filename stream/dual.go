@@ -90,7 +90,7 @@ func FitDual(ctx context.Context, src Source, opt FitOptions) (*Model, *DualFact
 	}
 	w := opt.BlockRows
 	if w <= 0 {
-		w = DualSlabCols(n)
+		w = min(DualSlabCols(n), p)
 	}
 	if opt.MaxMemory > 0 {
 		if need := DualBytes(n, w, opt.threads()); need > opt.MaxMemory {

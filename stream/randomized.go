@@ -108,6 +108,9 @@ func FitRandomized(ctx context.Context, src Source, opt FitOptions, ro Randomize
 		br := opt.BlockRows
 		if br <= 0 {
 			br = RandomizedBlockRows(p)
+			if info.Rows > 0 {
+				br = int(min(int64(br), info.Rows)) // no buffers larger than the data
+			}
 		}
 		var progress func(int64)
 		if opt.Progress != nil {

@@ -50,13 +50,35 @@ func (s *sourceFlags) source(path string) (stream.Source, stream.Options, error)
 	return src, stream.Options{Threads: s.threads, BlockRows: s.blockRows}, nil
 }
 
-const fitSynopsis = `spca fit INPUT [-k N | --variance F] [--model model.h5] [--scores scores.npy] [flags]
+const fitSynopsis = `spca fit INPUT [-k N | --variance F] [--method M] [--model model.h5] [--scores scores.npy] [flags]
 
-Fits PCA to INPUT in one streaming pass: the Gram matrix of the shifted rows
-is summed block by block in float64, the top k eigenpairs of the covariance
-(n-1 denominator) come from LAPACK's dsyevr, and each component's largest
-loading is made positive. With --scores a second pass writes the scores
-(X - mean)·V in row order. Without -k or --variance, k = min(10, n, p).`
+Fits PCA to INPUT by one of three routes, all writing the same model file
+and scores, with each component's largest loading made positive:
+
+  gram        one streaming pass sums the p×p Gram matrix of the shifted rows
+              in float64; LAPACK's dsyevr gives the top k eigenpairs of the
+              covariance (n-1 denominator). Memory ~ p²·8·(threads+2) bytes.
+  dual        for p ≫ n: column slabs of X (HDF5 hyperslabs, strided reads of
+              uncompressed raw/.npy; compressed streams cannot give them) are
+              centred exactly and summed into the n×n matrix XXᵀ; its top k
+              eigenpairs give the variances and scores, one more pass over the
+              slabs gives the loadings. Memory ~ n²·8·(threads+2) bytes.
+  randomized  subspace iteration on the covariance: each pass over the row
+              blocks computes C·Q for a p×(k+oversampling) basis Q, with a
+              Rayleigh-Ritz step after every pass; stops after --iterations
+              when every residual is below --tol (else iterates on, up to
+              --max-iterations). Memory ~ 3·p·(k+oversampling)·8 bytes. Works
+              on every input but standard input; seeded and deterministic.
+  auto        (default) gram when its matrices fit in --memory and p ≤ n or
+              p ≤ 2048; else dual when the input gives column slabs and n×n
+              fits; else randomized. The output says which and why.
+
+Every route reports each component's residual ‖Cv − λv‖/λ (the table's
+"residual" column, JSON "residuals") and explained_variance_ratio relative
+to the exact total variance (trace of C), computed in the same passes.
+With --scores the scores (X - mean)·V are written in row order (gram and
+randomized: one more pass; dual: from XXᵀ's eigenvectors, no pass).
+Without -k or --variance, k = min(10, n, p).`
 
 func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("fit", fitSynopsis, args, stdout, stderr)
@@ -69,6 +91,8 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	modelPath := fs.String("model", "", "write the model to this HDF5 `file`")
 	scoresPath := fs.String("scores", "", "write scores to this `file`: .npy (float64), .h5 (dataset scores) or .csv")
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the table")
+	var mf methodFlags
+	mf.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -97,6 +121,13 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return usageErr("--scores %s: unknown format (use .npy, .h5 or .csv)", *scoresPath)
 		}
 	}
+	plan, ro, budget, err := mf.resolve()
+	if err != nil {
+		return err
+	}
+	if mf.memory != "" {
+		opt.MaxMemory = budget
+	}
 	if *whiten && *scoresPath == "" && *modelPath == "" {
 		return usageErr("--whiten only affects --scores and the saved --model")
 	}
@@ -120,18 +151,16 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if sel.K == 0 && sel.Variance == 0 {
 		sel.K = -1 // resolved after the pass, when n and p are known
 	}
-	st, info, err := stream.Accumulate(ctx, src, opt)
+	plan, err = stream.ChooseMethod(src, plan.Method, opt, sel, ro.Oversampling, budget)
 	if err != nil {
 		return err
 	}
-	if sel.K == -1 {
-		sel.K = int(min(10, info.Rows, int64(info.Cols)))
-	}
-	m, err := stream.Solve(st, sel, *scale)
+	fitted, err := stream.FitPlan(ctx, src, plan, stream.FitOptions{Options: opt, Selection: sel, Scale: *scale}, ro)
 	if err != nil {
-		return chunkError(info.Name, err)
+		return err
 	}
-	st = nil
+	m, info := fitted.Model, fitted.Info
+	m.MethodReason = plan.Reason
 	m.Whiten = *whiten
 	var tr stream.TransformResult
 	if scoresOut != nil {
@@ -139,7 +168,12 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		tr, err = m.Transform(ctx, src, stream.TransformOptions{Options: opt}, w)
+		if fitted.Dual != nil {
+			tr.Rows = m.NSamples
+			err = fitted.Dual.WriteScores(m, w)
+		} else {
+			tr, err = m.Transform(ctx, src, stream.TransformOptions{Options: opt}, w)
+		}
 		if e := w.Close(); err == nil && e != nil {
 			err = fmt.Errorf("%s: %w", *scoresPath, e)
 		}
