@@ -1,7 +1,9 @@
 // Package stream owns the pipeline from a data source to a model and back:
 // the prefetching reader goroutine and worker pool with a deterministic,
-// block-ordered reduction (pipeline.go), the Gram pass, the solve into a
-// Model (model.go), the scores/transform pass, and the atomic output files.
+// block-ordered reduction (pipeline.go), the Gram pass, the dual (XXᵀ over
+// column slabs, dual.go) and randomized (subspace iteration, randomized.go)
+// routes and auto's choice among them (method.go), the solve into a Model
+// (model.go), the scores/transform pass, and the atomic output files.
 // It holds no flag parsing: cmd/spca drives it.
 //
 // Determinism: the block partition is fixed by the block size alone and
