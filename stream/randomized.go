@@ -76,7 +76,7 @@ func FitRandomized(ctx context.Context, src Source, opt FitOptions, ro Randomize
 	)
 	var q []float64 // p×l orthonormal basis, row-major
 	var l, p int
-	var scale []float64
+	var scale, scaled []float64
 	m := &Model{Method: "randomized"}
 	for pass := 1; ; pass++ {
 		r, err := src.Open(opt.blockRows(1))
@@ -101,7 +101,10 @@ func FitRandomized(ctx context.Context, src Source, opt FitOptions, ro Randomize
 		op.reset()
 		if scale != nil {
 			// Correlation PCA: C_s·Q = D⁻¹·C·(D⁻¹·Q).
-			op.in = scaleRows(q, scale, p, l)
+			if scaled == nil {
+				scaled = make([]float64, p*l)
+			}
+			op.in = scaleRowsTo(scaled, q, scale, p, l)
 		} else {
 			op.in = q
 		}
@@ -171,7 +174,7 @@ func FitRandomized(ctx context.Context, src Source, opt FitOptions, ro Randomize
 		}
 		y := op.covTimes(n) // C·in
 		if scale != nil {
-			y = scaleRows(y, scale, p, l) // D⁻¹·C·D⁻¹·Q
+			scaleRowsTo(y, y, scale, p, l) // D⁻¹·C·D⁻¹·Q
 		}
 		// Rayleigh–Ritz is valid once Q is orthonormal and Y = C_s·Q; with
 		// scaling the first pass only gives a start (the scale was unknown).
@@ -194,8 +197,8 @@ func FitRandomized(ctx context.Context, src Source, opt FitOptions, ro Randomize
 		if err := orthonormalize(y, p, l); err != nil {
 			return nil, info, err
 		}
-		q = y
-		op.y = nil // y is the new basis; the next pass needs a fresh product buffer
+		// y is the new basis; the old basis's storage takes the next product.
+		q, op.y = y, q
 	}
 	finishModel(m, k)
 	m.Seconds = time.Since(start).Seconds()
@@ -303,18 +306,29 @@ func rayleighRitz(q, y []float64, p, l, k int) (vals, comps, res []float64, err 
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// V = Q·Z and C·V = Y·Z, a panel of rows at a time so that C·V is never
+	// held whole (it would be another k×p matrix).
 	comps = make([]float64, k*p)
-	cv := make([]float64, k*p)
-	impl.Dgemm(blas.NoTrans, blas.Trans, k, p, l, 1, z, l, q, l, 0, comps, p)
-	impl.Dgemm(blas.NoTrans, blas.Trans, k, p, l, 1, z, l, y, l, 0, cv, p)
-	res = make([]float64, k)
-	for i := 0; i < k; i++ {
-		var r2 float64
-		for j := 0; j < p; j++ {
-			d := cv[i*p+j] - vals[i]*comps[i*p+j]
-			r2 += d * d
+	const panel = 4096
+	vp := make([]float64, panel*k)
+	cvp := make([]float64, panel*k)
+	r2 := make([]float64, k)
+	for j0 := 0; j0 < p; j0 += panel {
+		rows := min(panel, p-j0)
+		impl.Dgemm(blas.NoTrans, blas.Trans, rows, k, l, 1, q[j0*l:], l, z, l, 0, vp, k)
+		impl.Dgemm(blas.NoTrans, blas.Trans, rows, k, l, 1, y[j0*l:], l, z, l, 0, cvp, k)
+		for r := 0; r < rows; r++ {
+			for i := 0; i < k; i++ {
+				v := vp[r*k+i]
+				comps[i*p+j0+r] = v
+				d := cvp[r*k+i] - vals[i]*v
+				r2[i] += d * d
+			}
 		}
-		res[i] = relResidual(math.Sqrt(r2), vals[i], vals[0])
+	}
+	res = make([]float64, k)
+	for i := range res {
+		res[i] = relResidual(math.Sqrt(r2[i]), vals[i], vals[0])
 	}
 	return vals, comps, res, nil
 }
@@ -331,9 +345,9 @@ func relResidual(r, lambda, lambda1 float64) float64 {
 	return r
 }
 
-// scaleRows returns a copy of the p×l matrix a with row j divided by s[j].
-func scaleRows(a, s []float64, p, l int) []float64 {
-	out := make([]float64, p*l)
+// scaleRowsTo writes the p×l matrix a with row j divided by s[j] to out
+// (which may be a) and returns it.
+func scaleRowsTo(out, a, s []float64, p, l int) []float64 {
 	for j := 0; j < p; j++ {
 		for c := 0; c < l; c++ {
 			out[j*l+c] = a[j*l+c] / s[j]
