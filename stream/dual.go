@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"time"
 
 	"gonum.org/v1/gonum/blas"
@@ -185,6 +186,7 @@ func FitDual(ctx context.Context, src Source, opt FitOptions) (*Model, *DualFact
 	}
 	m.Residual = math.Sqrt(num / kf)
 	kmat, diag = nil, nil
+	runtime.GC() // release the n×n matrices and the first pass's slabs before the second pass
 
 	// Pass 2: loadings V = Xcᵀ U Λ^{-1/2}/sqrt(n−1), written column by column.
 	m.Components = make([]float64, k*p)
