@@ -41,6 +41,10 @@ little-endian binary (--cols and --dtype), optionally compressed with zstd,
 gzip or s2/snappy (detected from the bytes, not the suffix). "-" reads
 standard input (one pass: a fit without --scores, or a transform).
 
+Progress: fit and transform redraw one line per pass on stderr when it is a
+terminal (rows, rows/s, MB/s, ETA, pass i of N); --quiet silences it and
+--log-json prints a JSON line every 5 s instead (for batch logs).
+
 Run "spca COMMAND --help" for a command's flags.
 Exit status: 0 ok, 1 internal failure, 2 bad input or usage, 130 interrupted.
 `
