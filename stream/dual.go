@@ -264,10 +264,8 @@ func slabPass(ctx context.Context, src Source, w int, opt FitOptions, name strin
 	info := cr.Info()
 	tr.info = info
 	tr.info.Rows, tr.info.Cols = int64(info.Cols), int(info.Rows)
-	var progress func(int64)
-	if opt.Progress != nil {
-		progress = func(cols int64) { opt.Progress(name, cols) }
-	}
+	// Progress counts columns (rows of Xᵀ): a slab pass reads all rows at once.
+	progress := progressFunc(opt.Options, name, int64(info.Cols), info.Rows*int64(info.DType.Size()))
 	got, err := pipeline(ctx, tr, w, opt.threads(), nil, newStage, progress)
 	if err != nil {
 		return err

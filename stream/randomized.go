@@ -116,11 +116,7 @@ func FitRandomized(ctx context.Context, src Source, opt FitOptions, ro Randomize
 				br = int(min(int64(br), info.Rows)) // no buffers larger than the data
 			}
 		}
-		var progress func(int64)
-		if opt.Progress != nil {
-			name := fmt.Sprintf("randomized pass %d", pass)
-			progress = func(rows int64) { opt.Progress(name, rows) }
-		}
+		progress := progressFunc(opt.Options, fmt.Sprintf("randomized %d", pass), pinfo.Rows, int64(p*pinfo.DType.Size()))
 		var first func(b *block)
 		if pass == 1 {
 			first = func(b *block) { op.shift = pilotMean(b.data[:b.rows*p], p) }

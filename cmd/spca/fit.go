@@ -19,6 +19,8 @@ type sourceFlags struct {
 	dtype     string
 	threads   int
 	blockRows int
+	quiet     bool
+	logJSON   bool
 }
 
 func (s *sourceFlags) register(fs *flag.FlagSet) {
@@ -27,6 +29,8 @@ func (s *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.dtype, "dtype", "", "raw binary input: element `type`: float32, float64, int8..int64, uint8..uint64")
 	fs.IntVar(&s.threads, "threads", runtime.NumCPU(), "worker goroutines (results are identical for any value)")
 	fs.IntVar(&s.blockRows, "block-rows", 0, "rows per block (default: about 8 MiB of float64 per block, at least 256 rows)")
+	fs.BoolVar(&s.quiet, "quiet", false, "no progress on stderr (progress is shown only when stderr is a terminal)")
+	fs.BoolVar(&s.logJSON, "log-json", false, "print one JSON progress line on stderr every 5 s and at the end of each pass (for batch logs)")
 }
 
 func (s *sourceFlags) source(path string) (stream.Source, stream.Options, error) {
@@ -155,6 +159,18 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// Passes announced by the progress line: randomized may add some for --tol.
+	passes := 1
+	switch plan.Method {
+	case "dual":
+		passes = 2
+	case "randomized":
+		passes = ro.Iterations + 1
+	}
+	if scoresOut != nil && plan.Method != "dual" {
+		passes++
+	}
+	opt.Progress = newProgress(stderr, passes, sf.quiet, sf.logJSON)
 	fitted, err := stream.FitPlan(ctx, src, plan, stream.FitOptions{Options: opt, Selection: sel, Scale: *scale}, ro)
 	if err != nil {
 		return err
