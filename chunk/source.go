@@ -174,9 +174,10 @@ type source struct {
 	decRead  *trackReader // the decompressor's output, if any
 	rd       io.Reader    // the (decompressed) data after any header
 
-	row int64  // rows returned so far
-	buf []byte // reused for every ReadRows
-	err error  // sticky: io.EOF or the first error
+	row     int64  // rows returned so far
+	dataOff int64  // byte offset of row 0 in an uncompressed file (the .npy header size)
+	buf     []byte // reused for every ReadRows
+	err     error  // sticky: io.EOF or the first error
 }
 
 func open(name string, in io.Reader, file io.Closer, size int64, opt Options) (*source, error) {
@@ -266,6 +267,7 @@ func (s *source) openData(rd *bufio.Reader, size int64, opt Options) error {
 	s.info.Cols, s.info.DType, s.bigEndian = h.cols, h.dtype, h.bigEndian
 	s.info.Rows, s.rowsKnown = h.rows, true
 	s.rowBytes = h.cols * h.dtype.Size()
+	s.dataOff = h.size
 	if opt.Cols > 0 && opt.Cols != h.cols {
 		return Errorf(name, "%w: --cols %d does not match the .npy shape (%d, %d)", ErrShape, opt.Cols, h.rows, h.cols)
 	}

@@ -69,6 +69,9 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 	go func() {
 		defer close(readDone)
 		defer close(jobs)
+		// Blocks carry rows of the file (a row range starts at FirstRow),
+		// so that errors name the row a user can find.
+		base := r.Info().FirstRow
 		var seq, start int64
 		for {
 			var buf []float64
@@ -79,7 +82,7 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 			}
 			n, err := readFull(r, buf)
 			if n > 0 {
-				b := &block{seq: seq, start: start, rows: n, data: buf}
+				b := &block{seq: seq, start: base + start, rows: n, data: buf}
 				if seq == 0 && first != nil {
 					first(b)
 				}
