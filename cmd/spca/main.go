@@ -31,6 +31,8 @@ Usage:
   spca fit INPUT [flags]             fit a PCA model in one pass (a second pass writes scores)
   spca transform --model M INPUT     project new data onto a saved model (scores, reconstruction error)
   spca info FILE...                  describe inputs (shape, dtype, compression, HDF5 datasets) or a model
+  spca partial INPUT --shard i/N --out part.spst   one shard's mergeable state (cluster batch jobs)
+  spca merge PART.spst... --model M  merge the shards' states and solve, as spca fit would
 
 INPUT is an HDF5 file (--dataset picks the 2-D dataset), a .npy file, or raw
 little-endian binary (--cols and --dtype), optionally compressed with zstd,
@@ -75,8 +77,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdTransform(ctx, args[1:], stdout, stderr)
 	case "info":
 		err = cmdInfo(args[1:], stdout, stderr)
+	case "partial":
+		err = cmdPartial(ctx, args[1:], stdout, stderr)
+	case "merge":
+		err = cmdMerge(ctx, args[1:], stdout, stderr)
 	default:
-		err = usageErr("unknown command %q (want fit, transform or info; see spca --help)", args[0])
+		err = usageErr("unknown command %q (want fit, transform, info, partial or merge; see spca --help)", args[0])
 	}
 	return report(ctx, err, stderr)
 }
