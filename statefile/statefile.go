@@ -35,6 +35,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/spca/spca/chunk"
 	"github.com/spca/spca/gram"
@@ -383,4 +384,61 @@ func checkHeader(h Header, p int, n int64) error {
 		return fmt.Errorf("block rows %d, blocks %d", h.BlockRows, h.Blocks)
 	}
 	return nil
+}
+
+// checkpointPrefix names checkpoint files: checkpoint-<blocks>.spst with the
+// block count zero-padded, so that names sort in the order they were saved.
+const checkpointPrefix = "checkpoint-"
+
+// CheckpointPath is the file for the state after blocks blocks in dir.
+func CheckpointPath(dir string, blocks int64) string {
+	return filepath.Join(dir, fmt.Sprintf("%s%016d.spst", checkpointPrefix, blocks))
+}
+
+// Checkpoints lists the checkpoint files in dir, oldest first.
+func Checkpoints(dir string) ([]string, error) {
+	m, err := filepath.Glob(filepath.Join(dir, checkpointPrefix+"*.spst"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(m)
+	return m, nil
+}
+
+// SaveCheckpoint writes h and st as the checkpoint after h.Blocks blocks in
+// dir (atomically, see Write) and then removes all but the newest two, so
+// that a checkpoint damaged after it was written still leaves its
+// predecessor. It returns the path written.
+func SaveCheckpoint(dir string, h Header, st *gram.State) (string, error) {
+	path := CheckpointPath(dir, h.Blocks)
+	if err := Write(path, h, st); err != nil {
+		return "", err
+	}
+	all, err := Checkpoints(dir)
+	if err != nil {
+		return path, err
+	}
+	for len(all) > 2 {
+		if err := os.Remove(all[0]); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return path, err
+		}
+		all = all[1:]
+	}
+	return path, SyncDir(dir)
+}
+
+// RemoveCheckpoints deletes the checkpoint files in dir, and temporary
+// files a killed writer left behind.
+func RemoveCheckpoints(dir string) error {
+	all, err := Checkpoints(dir)
+	if err != nil {
+		return err
+	}
+	tmps, _ := filepath.Glob(filepath.Join(dir, "."+checkpointPrefix+"*.tmp*"))
+	for _, p := range append(all, tmps...) {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return SyncDir(dir)
 }

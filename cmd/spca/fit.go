@@ -56,7 +56,15 @@ Fits PCA to INPUT in one streaming pass: the Gram matrix of the shifted rows
 is summed block by block in float64, the top k eigenpairs of the covariance
 (n-1 denominator) come from LAPACK's dsyevr, and each component's largest
 loading is made positive. With --scores a second pass writes the scores
-(X - mean)·V in row order. Without -k or --variance, k = min(10, n, p).`
+(X - mean)·V in row order. Without -k or --variance, k = min(10, n, p).
+
+With --checkpoint DIR the Gram pass saves its state in DIR every
+--checkpoint-every blocks or --checkpoint-interval; SIGTERM or SIGUSR1 makes
+it finish the current block, save and exit with status 75. Running the same
+command again resumes there and writes the same model, bit for bit. A
+checkpoint from another input (path, size, modification time, shape) or
+another --block-rows is refused. The checkpoints are removed once the model
+is written.`
 
 func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("fit", fitSynopsis, args, stdout, stderr)
@@ -69,6 +77,8 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	modelPath := fs.String("model", "", "write the model to this HDF5 `file`")
 	scoresPath := fs.String("scores", "", "write scores to this `file`: .npy (float64), .h5 (dataset scores) or .csv")
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the table")
+	var cf checkpointFlags
+	cf.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -78,6 +88,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	src, opt, err := sf.source(pos[0])
 	if err != nil {
+		return err
+	}
+	if err := cf.check(src); err != nil {
 		return err
 	}
 	if *k != 0 && *variance != 0 {
@@ -120,7 +133,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if sel.K == 0 && sel.Variance == 0 {
 		sel.K = -1 // resolved after the pass, when n and p are known
 	}
-	st, info, err := stream.Accumulate(ctx, src, opt)
+	st, info, err := cf.accumulate(ctx, src, opt, stderr)
 	if err != nil {
 		return err
 	}
@@ -156,6 +169,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if err := out.commit(); err != nil {
+		return err
+	}
+	if err := cf.finish(); err != nil {
 		return err
 	}
 	m.Seconds = time.Since(start).Seconds()
