@@ -269,10 +269,13 @@ func decodeHeader(name string, r io.Reader, size int64, headerOnly bool) (*File,
 	var h Header
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		return nil, bad("header: %v", err)
-	}
+	// A header that does not parse is reported after the CRC check: a
+	// flipped bit should be called corruption, not a strange field.
+	jsonErr := dec.Decode(&h)
 	if headerOnly {
+		if jsonErr != nil {
+			return nil, bad("header: %v", jsonErr)
+		}
 		if err := checkHeader(h, int(p), n); err != nil {
 			return nil, bad("%v", err)
 		}
@@ -310,6 +313,9 @@ func decodeHeader(name string, r io.Reader, size int64, headerOnly bool) (*File,
 	}
 	if stored := binary.LittleEndian.Uint32(tail[:]); stored != sum {
 		return nil, chunk.Errorf(name, "%w (stored CRC-32C %08x, computed %08x)", ErrCRC, stored, sum)
+	}
+	if jsonErr != nil {
+		return nil, bad("header: %v", jsonErr)
 	}
 	// The CRC only proves the bytes are those written; check they make sense.
 	if err := checkHeader(h, pi, n); err != nil {
