@@ -56,6 +56,23 @@ func (c *checkpointFlags) accumulate(ctx context.Context, src stream.Source, opt
 	if c.dir == "" {
 		return stream.Accumulate(ctx, src, opt)
 	}
+	// SIGTERM and SIGUSR1 mean "save and stop" here, not "abort": take
+	// SIGTERM from the context run() set up, which would cancel the pass.
+	var stopSig atomic.Value
+	sigs := make(chan os.Signal, 1)
+	signal.Reset(syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-sigs:
+			stopSig.Store(s)
+		case <-done:
+		}
+	}()
+
 	probe, err := src.Open(stream.DefaultBlockRows(1))
 	if err != nil {
 		return nil, chunk.Info{}, err
@@ -100,25 +117,10 @@ func (c *checkpointFlags) accumulate(ctx context.Context, src stream.Source, opt
 		}
 		ck.Resume, ck.ResumeBlocks = f.State, f.Blocks
 		c.saved = latest
-		fmt.Fprintf(stderr, "spca: resuming from %s (rows 0:%d)\n", latest, f.End)
+		fmt.Fprintf(stderr, "spca: resuming from %s (rows 0:%d); SIGTERM or SIGUSR1 saves and exits with status %d\n", latest, f.End, ExitCheckpointed)
+	} else {
+		fmt.Fprintf(stderr, "spca: checkpoints in %s; SIGTERM or SIGUSR1 saves and exits with status %d\n", c.dir, ExitCheckpointed)
 	}
-
-	// SIGTERM and SIGUSR1 mean "save and stop" here, not "abort": take
-	// SIGTERM from the context run() set up, which would cancel the pass.
-	var stopSig atomic.Value
-	sigs := make(chan os.Signal, 1)
-	signal.Reset(syscall.SIGTERM)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case s := <-sigs:
-			stopSig.Store(s)
-		case <-done:
-		}
-	}()
 
 	ck.Every, ck.Interval = c.every, c.interval
 	// SPCA_TEST_BLOCK_DELAY (a duration) slows every block down, so that
