@@ -97,13 +97,23 @@ func (s *source) SkipRows(n int64) (int64, error) {
 // length of the range when known. A range that starts or ends beyond the
 // input is an *Error naming the file. Closing the range closes r.
 func Range(r Reader, start, end int64) (Reader, error) {
+	return rangeOf(r, start, end, false)
+}
+
+// From is Range(r, start, -1) where the input may end exactly at start (the
+// reader then yields no rows): for resuming a pass that had read start rows.
+func From(r Reader, start int64) (Reader, error) {
+	return rangeOf(r, start, -1, true)
+}
+
+func rangeOf(r Reader, start, end int64, mayBeEmpty bool) (Reader, error) {
 	info := r.Info()
 	name := info.Name
 	if start < 0 || (end >= 0 && end <= start) {
 		return nil, Errorf(name, "%w: row range %d:%d is empty or negative", ErrShape, start, end)
 	}
 	if info.Rows >= 0 {
-		if start >= info.Rows {
+		if start > info.Rows || (start == info.Rows && !mayBeEmpty) {
 			return nil, Errorf(name, "%w: row range %s starts after the last row (the input has %d rows)", ErrShape, rangeString(start, end), info.Rows)
 		}
 		if end > info.Rows {
@@ -117,7 +127,7 @@ func Range(r Reader, start, end int64) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	rr := &rangeReader{r: r, info: info, start: start, end: end, row: start}
+	rr := &rangeReader{r: r, info: info, start: start, end: end, row: start, mayBeEmpty: mayBeEmpty}
 	rr.info.FirstRow = info.FirstRow + start
 	switch {
 	case end >= 0:
@@ -140,7 +150,9 @@ type rangeReader struct {
 	info  Info
 	start int64 // first row of r
 	end   int64 // -1: to the end of r
-	row   int64 // next row of r
+	// mayBeEmpty: an input ending at start is not an error
+	mayBeEmpty bool
+	row        int64 // next row of r
 }
 
 func (rr *rangeReader) Info() Info { return rr.info }
@@ -163,7 +175,7 @@ func (rr *rangeReader) ReadRows(dst []float64) (int, error) {
 		return n, &Error{File: rr.info.Name, Row: rr.row, Err: fmt.Errorf("%w: the input ends at row %d, inside the row range %d:%d",
 			io.ErrUnexpectedEOF, rr.row, rr.start, rr.end)}
 	}
-	if err == io.EOF && rr.row == rr.start {
+	if err == io.EOF && rr.row == rr.start && !rr.mayBeEmpty {
 		return 0, Errorf(rr.info.Name, "%w: row range %d: starts after the last row (the input has %d rows)", ErrShape, rr.start, rr.row)
 	}
 	return n, err

@@ -80,6 +80,9 @@ func AccumulateCheckpointed(ctx context.Context, src Source, opt Options, ck Che
 	lastSave := time.Now()
 	after := func() error {
 		blocks++
+		if acc.N != blocks*int64(br) {
+			return nil // a short block is the last: the pass ends now anyway
+		}
 		due := ck.Stop != nil && ck.Stop()
 		stop := due
 		due = due || (ck.Every > 0 && blocks%ck.Every == 0)
@@ -95,10 +98,13 @@ func AccumulateCheckpointed(ctx context.Context, src Source, opt Options, ck Che
 		}
 		return nil
 	}
-	rsrc := src
-	rsrc.Start = resumeRows
-	r, err := rsrc.Open(br)
+	r0, err := src.Open(br)
 	if err != nil {
+		return nil, whole, err
+	}
+	r, err := chunk.From(r0, resumeRows)
+	if err != nil {
+		r0.Close()
 		return nil, whole, err
 	}
 	defer r.Close()
