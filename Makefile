@@ -5,7 +5,7 @@ BIN     := bin
 DEMO    := demo
 export PATH := $(dir $(GO)):$(PATH)
 
-.PHONY: all deps build demo test test-purego fixtures bench-fit clean
+.PHONY: all deps build demo test test-purego fixtures bench-fit clean cluster-test
 
 all: build
 
@@ -40,3 +40,9 @@ fixtures: deps
 
 clean:
 	rm -rf $(BIN) $(DEMO)
+
+# A real Slurm run on this machine (root): munged, slurmctld and slurmd on
+# localhost, the examples/slurm job array + dependent merge compared with a
+# single-machine fit, and a checkpointed fit stopped by USR1, requeued, resumed.
+cluster-test:
+	scripts/cluster-test.sh
