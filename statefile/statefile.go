@@ -33,9 +33,11 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"github.com/spca/spca/chunk"
 	"github.com/spca/spca/gram"
@@ -337,11 +339,10 @@ func decodeHeader(name string, r io.Reader, size int64, headerOnly bool) (*File,
 // either the previous file or the new one, whole.
 func Write(path string, h Header, st *gram.State) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp")
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -361,6 +362,18 @@ func Write(path string, h Header, st *gram.State) (err error) {
 		return err
 	}
 	return SyncDir(dir)
+}
+
+// createTemp is os.CreateTemp with mode 0666 before the umask (CreateTemp
+// makes 0600 files, unreadable by the merge job of another user).
+func createTemp(dir, prefix string) (*os.File, string, error) {
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil || !errors.Is(err, os.ErrExist) || try == 100 {
+			return f, name, err
+		}
+	}
 }
 
 // SyncDir makes a rename or removal in dir durable.

@@ -143,7 +143,7 @@ func (c *checkpointFlags) accumulate(ctx context.Context, src stream.Source, opt
 	}
 	st, info, err := stream.AccumulateCheckpointed(ctx, src, opt, ck)
 	if errors.Is(err, stream.ErrStopped) {
-		return nil, info, &exitError{ExitCheckpointed, fmt.Errorf("stopped by %v: saved %s; run the same command again to resume", stopSig.Load(), c.saved)}
+		return nil, info, &exitError{ExitCheckpointed, fmt.Errorf("stopped by %s: saved %s; run the same command again to resume", sigName(stopSig.Load()), c.saved)}
 	}
 	return st, info, err
 }
@@ -154,4 +154,14 @@ func (c *checkpointFlags) finish() error {
 		return nil
 	}
 	return statefile.RemoveCheckpoints(c.dir)
+}
+
+func sigName(s any) string {
+	switch s {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGUSR1:
+		return "SIGUSR1"
+	}
+	return fmt.Sprint(s)
 }
