@@ -72,9 +72,9 @@ func AccumulateCheckpointed(ctx context.Context, src Source, opt Options, ck Che
 	if whole.Rows >= 0 && resumeRows == whole.Rows {
 		return acc, whole, nil // the checkpoint holds every row
 	}
-	var progress func(int64)
-	if opt.Progress != nil {
-		progress = func(rows int64) { opt.Progress("gram", rows) }
+	var progress func(int64, bool)
+	if pf := progressFunc(opt, "gram", whole.Rows, rowBytes(whole)); pf != nil {
+		progress = func(rows int64, done bool) { pf(resumeRows+rows, done) }
 	}
 	blocks := ck.ResumeBlocks
 	lastSave := time.Now()

@@ -139,6 +139,7 @@ func cmdPartial(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !src.Reopenable() {
 		return usageErr("partial needs a file: a merge checks the parts against the input's size")
 	}
+	opt.Progress = newProgress(stderr, 1, sf.quiet, sf.logJSON)
 	start := time.Now()
 	total, whole, err := rf.apply(&src, opt)
 	if err != nil {

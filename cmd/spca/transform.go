@@ -56,6 +56,7 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
+	opt.Progress = newProgress(stderr, 1, sf.quiet, sf.logJSON)
 	start := time.Now()
 	m, err := stream.ReadModel(*modelPath)
 	if err != nil {
