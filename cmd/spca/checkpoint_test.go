@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,16 +17,40 @@ import (
 	"github.com/spca/spca/statefile"
 )
 
-// buildSpca builds the command into dir for tests that signal a real process.
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string
+)
+
+// buildSpca builds the command once for the tests that signal a real
+// process; TestMain removes it.
 func buildSpca(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "spca")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(gobin, "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "spca-test-bin"); buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "spca")
+		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		out, err := exec.Command(gobin, "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }
 
 // runFor starts bin with args, sends sig after wait (none when wait < 0)
@@ -92,8 +117,12 @@ func TestCheckpointKillResume(t *testing.T) {
 	bin := buildSpca(t)
 	dir := t.TempDir()
 	input, _ := clusterMatrix(t, dir, 6000, 12)
+	// The reference comes from the same binary (the test itself may be
+	// built with other tags, such as noopenblas).
 	ref := filepath.Join(dir, "ref.h5")
-	mustRun(t, "fit", input, "-k", "5", "--block-rows", "100", "--model", ref)
+	if code, e := runFor(t, bin, nil, -1, 0, "fit", input, "-k", "5", "--block-rows", "100", "--model", ref); code != 0 {
+		t.Fatalf("reference fit: exit %d: %s", code, e)
+	}
 	want, _ := os.ReadFile(ref)
 
 	slow := []string{"SPCA_TEST_BLOCK_DELAY=4ms"} // 60 blocks: about 0.25 s
@@ -129,8 +158,10 @@ func TestCheckpointKillResume(t *testing.T) {
 				}
 			}
 			all, _ := statefile.Checkpoints(ck)
-			if len(all) > 2 {
-				t.Errorf("plan %d step %d: %d checkpoints kept, want at most 2", i, j, len(all))
+			// Two are kept; a kill -9 between the rename of a new one and
+			// the removal of the oldest may leave three until the next save.
+			if limit := map[bool]int{true: 3, false: 2}[k.sig == syscall.SIGKILL]; len(all) > limit {
+				t.Errorf("plan %d step %d: %d checkpoints kept, want at most %d", i, j, len(all), limit)
 			}
 			if code == 0 && j == 0 {
 				t.Fatalf("plan %d: the fit ended before the first signal, so nothing was tested", i)
