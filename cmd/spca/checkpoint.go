@@ -56,20 +56,30 @@ func (c *checkpointFlags) accumulate(ctx context.Context, src stream.Source, opt
 	if c.dir == "" {
 		return stream.Accumulate(ctx, src, opt)
 	}
-	// SIGTERM and SIGUSR1 mean "save and stop" here, not "abort": take
-	// SIGTERM from the context run() set up, which would cancel the pass.
+	// During the pass SIGTERM and SIGUSR1 mean "save and stop", not
+	// "abort": the pass runs under a context that run()'s SIGTERM handler
+	// does not cancel (only Ctrl-C does). After the pass, SIGTERM cancels
+	// ctx as usual, so that the solve and the scores pass clean up.
+	passCtx, cancelPass := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelPass()
 	var stopSig atomic.Value
-	sigs := make(chan os.Signal, 1)
-	signal.Reset(syscall.SIGTERM)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1, os.Interrupt)
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		select {
-		case s := <-sigs:
-			stopSig.Store(s)
-		case <-done:
+		for {
+			select {
+			case s := <-sigs:
+				if s == os.Interrupt {
+					cancelPass()
+				} else {
+					stopSig.CompareAndSwap(nil, s)
+				}
+			case <-done:
+				return
+			}
 		}
 	}()
 
@@ -141,7 +151,7 @@ func (c *checkpointFlags) accumulate(ctx context.Context, src stream.Source, opt
 		c.saved = path
 		return nil
 	}
-	st, info, err := stream.AccumulateCheckpointed(ctx, src, opt, ck)
+	st, info, err := stream.AccumulateCheckpointed(passCtx, src, opt, ck)
 	if errors.Is(err, stream.ErrStopped) {
 		return nil, info, &exitError{ExitCheckpointed, fmt.Errorf("stopped by %s: saved %s; run the same command again to resume", sigName(stopSig.Load()), c.saved)}
 	}

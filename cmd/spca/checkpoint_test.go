@@ -137,6 +137,7 @@ func TestCheckpointKillResume(t *testing.T) {
 		{{25 * time.Millisecond, syscall.SIGTERM}, {40 * time.Millisecond, syscall.SIGKILL}, {60 * time.Millisecond, syscall.SIGTERM}},
 		{{70 * time.Millisecond, syscall.SIGKILL}, {70 * time.Millisecond, syscall.SIGKILL}, {20 * time.Millisecond, syscall.SIGUSR1}},
 		{{200 * time.Millisecond, syscall.SIGKILL}, {10 * time.Millisecond, syscall.SIGTERM}},
+		{{60 * time.Millisecond, syscall.SIGINT}, {60 * time.Millisecond, syscall.SIGTERM}}, // Ctrl-C aborts: 130
 	} {
 		ck := filepath.Join(dir, fmt.Sprintf("ck%d", i))
 		model := filepath.Join(dir, fmt.Sprintf("m%d.h5", i))
@@ -147,7 +148,9 @@ func TestCheckpointKillResume(t *testing.T) {
 			switch {
 			case k.sig == syscall.SIGKILL && code != -1 && code != 0:
 				t.Fatalf("plan %d step %d: kill -9: exit %d: %s", i, j, code, stderr)
-			case k.sig != syscall.SIGKILL && code != ExitCheckpointed && code != 0:
+			case k.sig == syscall.SIGINT && code != 130:
+				t.Fatalf("plan %d step %d: Ctrl-C: exit %d, want 130: %s", i, j, code, stderr)
+			case k.sig != syscall.SIGKILL && k.sig != syscall.SIGINT && code != ExitCheckpointed && code != 0:
 				t.Fatalf("plan %d step %d: %v: exit %d, want %d: %s", i, j, k.sig, code, ExitCheckpointed, stderr)
 			case code == ExitCheckpointed && !strings.Contains(stderr, "run the same command again to resume"):
 				t.Errorf("plan %d step %d: stderr %q", i, j, stderr)
