@@ -16,9 +16,9 @@ Projects every row of INPUT (for example a held-out test set) onto a saved
 model: scores = (X - mean)/scale · V, written in row order. With --error it
 also reports the reconstruction error of X̂ = scores·Vᵀ·scale + mean over the
 whole input: mean absolute error and root-mean-square error. One pass, so
-standard input ("-") works. With --rows START:END only those rows are
-projected: the score files of consecutive ranges concatenate, in order, to
-the scores of the whole input.`
+standard input ("-") works. With --rows START:END (or --shard i/N, as
+spca partial) only those rows are projected: the score files of consecutive
+ranges concatenate, in order, to the scores of the whole input.`
 
 func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("transform", transformSynopsis, args, stdout, stderr)
@@ -30,7 +30,7 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	withErr := fs.Bool("error", false, "report the reconstruction MAE and RMSE over the input")
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of text")
 	var rf rowFlags
-	rf.register(fs, false)
+	rf.register(fs, true)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
