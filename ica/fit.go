@@ -21,7 +21,7 @@ import (
 // Options control Fit.
 type Options struct {
 	stream.Options           // threads, block rows, progress; MaxMemory bounds the Gram pass
-	K              int       // number of components, 1 ≤ K ≤ min(n, p)
+	K              int       // number of components, 1 ≤ K ≤ min(n, p); 0 means min(10, n, p)
 	Fun            Fun       // contrast function
 	Algorithm      Algorithm // parallel or deflation
 	MaxIter        int       // iterations (per component for deflation); 0 means 200
@@ -56,6 +56,9 @@ func Fit(ctx context.Context, src stream.Opener, opt Options) (*Model, error) {
 	st, info, err := stream.Accumulate(ctx, src, opt.Options)
 	if err != nil {
 		return nil, err
+	}
+	if opt.K == 0 {
+		opt.K = int(min(10, info.Rows, int64(info.Cols)))
 	}
 	pca, err := stream.Solve(st, stream.Selection{K: opt.K}, false)
 	if err != nil {

@@ -4,6 +4,7 @@
 //
 //	spca fit INPUT [-k N | --variance F] [--model model.h5] [--scores scores.npy] [--json]
 //	spca transform --model model.h5 INPUT [--scores out.npy] [--error] [--json]
+//	spca ica INPUT [-k N] [--model ica.h5] [--sources sources.npy] [--json]
 //	spca info FILE...
 //
 // Exit status: 0 success, 1 internal failure, 2 bad input or usage,
@@ -30,6 +31,7 @@ const usage = `spca — out-of-core streaming PCA
 Usage:
   spca fit INPUT [flags]             fit a PCA model in one pass (a second pass writes scores)
   spca transform --model M INPUT     project new data onto a saved model (scores, reconstruction error)
+  spca ica INPUT [flags]             independent components by FastICA (whitening by the streaming PCA)
   spca info FILE...                  describe inputs (shape, dtype, compression, HDF5 datasets) or a model
 
 INPUT is an HDF5 file (--dataset picks the 2-D dataset), a .npy file, or raw
@@ -75,8 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdTransform(ctx, args[1:], stdout, stderr)
 	case "info":
 		err = cmdInfo(args[1:], stdout, stderr)
+	case "ica":
+		err = cmdICA(ctx, args[1:], stdout, stderr)
 	default:
-		err = usageErr("unknown command %q (want fit, transform or info; see spca --help)", args[0])
+		err = usageErr("unknown command %q (want fit, transform, ica or info; see spca --help)", args[0])
 	}
 	return report(ctx, err, stderr)
 }

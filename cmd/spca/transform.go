@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spca/spca/chunk"
+	"github.com/spca/spca/ica"
 	"github.com/spca/spca/stream"
 )
 
@@ -16,7 +17,8 @@ Projects every row of INPUT (for example a held-out test set) onto a saved
 model: scores = (X - mean)/scale · V, written in row order. With --error it
 also reports the reconstruction error of X̂ = scores·Vᵀ·scale + mean over the
 whole input: mean absolute error and root-mean-square error. One pass, so
-standard input ("-") works.`
+standard input ("-") works. An ICA model (spca ica) gives its sources
+(X - mean)·componentsᵀ instead, and --error reconstructs with its mixing.`
 
 func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("transform", transformSynopsis, args, stdout, stderr)
@@ -46,6 +48,9 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	src, opt, err := sf.source(pos[0])
 	if err != nil {
 		return err
+	}
+	if ica.IsModel(*modelPath) {
+		return transformICA(ctx, src, opt, *modelPath, *scoresPath, *withErr, *whiten, *jsonOut, stdout)
 	}
 	start := time.Now()
 	m, err := stream.ReadModel(*modelPath)
