@@ -145,7 +145,27 @@ func newFlagSet(name, synopsis string, args []string, stdout, stderr io.Writer) 
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	return fs
+}
+
+// printFlags lists flags GNU-style ("--name value"), as the README writes
+// them; a one-letter flag keeps one dash ("-k N").
+func printFlags(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		line := "  " + dash + f.Name
+		if name != "" {
+			line += " " + strings.ToUpper(name)
+		}
+		if def := f.DefValue; def != "" && def != "0" && def != "false" {
+			usage += " (default " + def + ")"
+		}
+		fmt.Fprintf(fs.Output(), "%s\n      %s\n", line, usage)
+	})
 }
