@@ -64,7 +64,7 @@ func cmdICA(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var f icaFlags
 	fs.IntVar(&f.k, "k", 0, "number of independent `components` (1 ≤ k ≤ min(n, p); default min(10, n, p))")
 	fs.StringVar(&f.fun, "fun", "logcosh", "contrast `function`: logcosh, exp or cube")
-	fs.StringVar(&f.alg, "algorithm", "parallel", "`parallel` (all components at once) or deflation (one at a time)")
+	fs.StringVar(&f.alg, "algorithm", "parallel", "`name`: parallel (all components at once) or deflation (one at a time)")
 	fs.IntVar(&f.maxIter, "max-iter", ica.DefaultMaxIter, "maximum `iterations` (per component for deflation); each is one pass over the data")
 	fs.Float64Var(&f.tol, "tol", 1e-4, "convergence `threshold` on max |(|⟨w_new, w_old⟩| − 1)| (0 runs --max-iter iterations)")
 	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the random (standard normal) starting matrix")
