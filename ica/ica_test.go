@@ -115,9 +115,16 @@ func sources(m *Model, x []float64, n int) []float64 {
 // come back: each recovered source correlates ≥ 0.99 in |r| with exactly
 // one true source, and the Amari index of components·M (true sources
 // scaled to unit variance) is below 0.05; for both algorithms and every
-// contrast function.
+// contrast function (the case, parallel logcosh, on 100 000
+// samples, the others on 20 000 to keep the race-detector run short).
 func TestCocktailParty(t *testing.T) {
-	const n = 100000
+	cocktailCase(t, LogCosh, []Algorithm{Parallel}, 100000)
+	cocktailCase(t, LogCosh, []Algorithm{Deflation}, 20000)
+	cocktailCase(t, Exp, []Algorithm{Parallel, Deflation}, 20000)
+	cocktailCase(t, Cube, []Algorithm{Parallel, Deflation}, 20000)
+}
+
+func cocktailCase(t *testing.T, fun Fun, algs []Algorithm, n int) {
 	s, x, mix := cocktail(n)
 	path := writeRaw(t, x)
 	// M' = M·diag(sd(s)): the mixing of unit-variance true sources.
@@ -127,14 +134,14 @@ func TestCocktailParty(t *testing.T) {
 		for i := 0; i < n; i++ {
 			mu += s[i*3+c]
 		}
-		mu /= n
+		mu /= float64(n)
 		for i := 0; i < n; i++ {
 			v += (s[i*3+c] - mu) * (s[i*3+c] - mu)
 		}
-		sd[c] = math.Sqrt(v / n)
+		sd[c] = math.Sqrt(v / float64(n))
 	}
-	for _, fun := range []Fun{LogCosh, Exp, Cube} {
-		for _, alg := range []Algorithm{Parallel, Deflation} {
+	{
+		for _, alg := range algs {
 			t.Run(fun.String()+"/"+alg.String(), func(t *testing.T) {
 				m, err := Fit(context.Background(), stream.Source{Path: path, Cols: 3, DType: chunk.Float64},
 					Options{K: 3, Fun: fun, Algorithm: alg, Tol: 1e-6, Seed: 1})
@@ -228,7 +235,7 @@ func checkRule(t *testing.T, m *Model, est []float64, n int) {
 // whitening each block on the fly) and over the in-memory whitened copy
 // give bit-identical models, for any thread count and both algorithms.
 func TestStreamingEqualsInMemory(t *testing.T) {
-	const n = 20000
+	const n = 8000
 	_, x, _ := cocktail(n)
 	src := stream.Source{Path: writeRaw(t, x), Cols: 3, DType: chunk.Float64}
 	for _, alg := range []Algorithm{Parallel, Deflation} {
@@ -289,7 +296,7 @@ func TestRankDeficient(t *testing.T) {
 	if !errors.Is(err, ErrRank) || !chunk.IsInputError(err) || !strings.Contains(err.Error(), "flat.npy") {
 		t.Errorf("rank 2 data, k = 3: %v", err)
 	}
-	if _, err := Fit(context.Background(), &Matrix{Name: "flat.npy", Rows: n, Cols: 3, Data: x}, Options{K: 2}); err != nil {
+	if _, err := Fit(context.Background(), &Matrix{Name: "flat.npy", Rows: n, Cols: 3, Data: x}, Options{K: 2, MaxIter: 5}); err != nil {
 		t.Errorf("rank 2 data, k = 2: %v", err)
 	}
 	if _, err := Fit(context.Background(), &Matrix{Name: "x", Rows: n, Cols: 3, Data: x}, Options{K: 4}); !errors.Is(err, stream.ErrBadK) || !chunk.IsInputError(err) {
