@@ -243,10 +243,14 @@ func writeICATable(w io.Writer, m *ica.Model, input string, f icaFlags) {
 	if m.InMemory {
 		where = fmt.Sprintf("iterations read the whitened copy in memory (%.3g MB)", float64(m.NSamples)*float64(m.NComponents)*8/1e6)
 	}
-	fmt.Fprintf(w, "%s after %d iterations (last change %.3g); %s; %d passes, %.3g s\n\n", state, m.NIter, m.LastChange, where, m.Passes, m.Seconds)
-	fmt.Fprintf(w, "%6s  %10s  %12s  %14s\n", "source", "skewness", "negentropy", "PCA variance")
+	fmt.Fprintf(w, "%s after %d iterations (last change %.3g); %s; %d passes, %.3g s\n", state, m.NIter, m.LastChange, where, m.Passes, m.Seconds)
+	fmt.Fprintf(w, "whitening: the top %d principal components, variances", m.NComponents)
+	for _, v := range m.PCAVariance {
+		fmt.Fprintf(w, " %.4g", v)
+	}
+	fmt.Fprintf(w, "\n\n%6s  %10s  %12s\n", "source", "skewness", "negentropy")
 	for i := 0; i < m.NComponents; i++ {
-		fmt.Fprintf(w, "%6d  %10.4g  %12.4g  %14.6g\n", i+1, m.Skewness[i], m.Negentropy[i], m.PCAVariance[i])
+		fmt.Fprintf(w, "%6d  %10.4g  %12.4g\n", i+1, m.Skewness[i], m.Negentropy[i])
 	}
 	if f.modelPath != "" {
 		fmt.Fprintf(w, "\nwrote model %s\n", f.modelPath)
