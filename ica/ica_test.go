@@ -442,3 +442,30 @@ func TestGaussianMean(t *testing.T) {
 		t.Errorf("G(-800) = %g", g)
 	}
 }
+
+// TestTwoGaussians: the seed's mixture (half the points with correlation
+// +0.9, half −0.9), which is not a mix of independent sources, runs: not
+// converging is a result, and the output rule still holds.
+func TestTwoGaussians(t *testing.T) {
+	const n = 4000
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := make([]float64, n*2)
+	for i := 0; i < n; i++ {
+		// N(0, [[4, ±1.8], [±1.8, 1]]) by its Cholesky factor.
+		a, b := rng.NormFloat64(), rng.NormFloat64()
+		r := 0.9
+		if i >= n/2 {
+			r = -0.9
+		}
+		x[i*2] = 2 * a
+		x[i*2+1] = r*a + math.Sqrt(1-r*r)*b
+	}
+	m, err := Fit(context.Background(), &Matrix{Name: "two", Rows: n, Cols: 2, Data: x}, Options{K: 2, Tol: 1e-7, MaxIter: 50, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.NIter < 1 || m.NIter > 50 || (m.NIter < 50) != m.Converged {
+		t.Errorf("%d iterations, converged %v", m.NIter, m.Converged)
+	}
+	checkRule(t, m, sources(m, x, n), n)
+}
