@@ -17,12 +17,15 @@ build: deps
 	$(GO) build -o $(BIN)/spca-bench ./bench
 
 # 60 000 synthetic 28x28 grayscale images as a chunked, gzip-compressed HDF5
-# file, then a 20-component fit with scores and the explained-variance table.
+# file, then a 20-component fit with scores and the explained-variance table,
+# and its scree plot, eigen-images and PC1/PC2 scatter in demo/*.png.
 demo: build
 	@mkdir -p $(DEMO)
 	@[ -f $(DEMO)/images.h5 ] || $(BIN)/spca-bench gen images --rows 60000 --out $(DEMO)/images.h5
 	$(BIN)/spca info $(DEMO)/images.h5
 	$(BIN)/spca fit $(DEMO)/images.h5 -k 20 --model $(DEMO)/model.h5 --scores $(DEMO)/scores.npy
+	$(BIN)/spca plot $(DEMO)/model.h5 --scree $(DEMO)/scree.png --components $(DEMO)/components.png --image-shape 28,28
+	$(BIN)/spca plot --scores $(DEMO)/scores.npy --scatter $(DEMO)/pc12.png
 
 test: deps
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

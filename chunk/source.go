@@ -20,6 +20,9 @@ import (
 type Options struct {
 	Cols  int   // required for raw input; for .npy, checked against the header when > 0
 	DType DType // required for raw input (Invalid means not given); for .npy, must match when given
+	// Vector admits a 1-D .npy array of shape (n,) as an n×1 matrix (labels,
+	// for instance); without it a 1-D array is refused as the wrong shape.
+	Vector bool
 }
 
 // ZstdMaxWindow caps the memory a zstd stream may ask the decoder for (its
@@ -262,6 +265,9 @@ func (s *source) openData(rd *bufio.Reader, size int64, opt Options) error {
 	h, err := readNpyHeader(rd)
 	if err != nil {
 		return s.readError(err, -1)
+	}
+	if h.vector && !opt.Vector {
+		return Errorf(name, "%w: .npy shape (%d,) is 1-D; spca needs a 2-D (rows, cols) matrix", ErrShape, h.rows)
 	}
 	s.info.Cols, s.info.DType, s.bigEndian = h.cols, h.dtype, h.bigEndian
 	s.info.Rows, s.rowsKnown = h.rows, true

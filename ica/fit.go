@@ -393,7 +393,7 @@ type whitened struct {
 	mean, kw  []float64 // raw only
 	blockRows int
 	threads   int
-	progress  func(pass string, rows int64)
+	progress  func(stream.Progress)
 }
 
 // work is one worker's share of a pass over whitened blocks: process sees
@@ -471,13 +471,9 @@ func (d *whitened) pass(ctx context.Context, name string, newWork func() work) e
 	if r.Info().Cols != want {
 		return chunk.Errorf(d.name, "%w: %d columns in a later pass, %d in the first: the file changed during the fit", chunk.ErrShape, r.Info().Cols, d.p)
 	}
-	var progress func(int64)
-	if d.progress != nil {
-		progress = func(rows int64) { d.progress(name, rows) }
-	}
 	rows, err := stream.Pass(ctx, r, d.blockRows, d.threads, func() stream.Stage {
 		return &whitenStage{d: d, w: newWork(), name: d.name}
-	}, progress)
+	}, name, d.progress)
 	if err != nil {
 		return err
 	}

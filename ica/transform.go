@@ -28,13 +28,9 @@ func (m *Model) Transform(ctx context.Context, src stream.Opener, opt stream.Opt
 		return res, chunk.Errorf(info.Name, "%w: %d columns, but the ICA model has %d features", chunk.ErrShape, info.Cols, m.NFeatures)
 	}
 	var absSum, sqSum float64
-	var progress func(int64)
-	if opt.Progress != nil {
-		progress = func(rows int64) { opt.Progress("transform", rows) }
-	}
 	n, err := stream.Pass(ctx, r, opt.BlockRows, opt.Threads, func() stream.Stage {
 		return &sourceStage{name: info.Name, m: m, wantErr: wantErr, w: w, absSum: &absSum, sqSum: &sqSum}
-	}, progress)
+	}, "sources", opt.Progress)
 	if err != nil {
 		return res, err
 	}

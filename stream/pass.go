@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/spca/spca/chunk"
 )
@@ -38,13 +39,18 @@ type Stage interface {
 // alone and commits happen in block order, so a reduction in Commit is
 // bit-identical for any thread count. Process must refuse non-finite
 // values (chunk.CheckFinite). progress, when non-nil, is called from the
-// reader goroutine with the rows read so far.
-func Pass(ctx context.Context, r chunk.Reader, blockRows, threads int, newStage func() Stage, progress func(rows int64)) (int64, error) {
+// reader goroutine after each block, with pass as the pass's name.
+func Pass(ctx context.Context, r chunk.Reader, blockRows, threads int, newStage func() Stage, pass string, progress func(Progress)) (int64, error) {
+	info := r.Info()
 	if blockRows <= 0 {
-		blockRows = DefaultBlockRows(r.Info().Cols)
+		blockRows = DefaultBlockRows(info.Cols)
 	}
-	cols := r.Info().Cols
-	return pipeline(ctx, r, blockRows, threads, nil, func() stage { return &stageAdapter{s: newStage(), cols: cols} }, progress)
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	cols := info.Cols
+	rows := progressFunc(Options{Progress: progress}, pass, info.Rows, rowBytes(info))
+	return pipeline(ctx, r, blockRows, threads, nil, func() stage { return &stageAdapter{s: newStage(), cols: cols} }, rows)
 }
 
 type stageAdapter struct {

@@ -35,7 +35,7 @@ type stage interface {
 // behind it, runs in its own goroutine, concurrently with the workers;
 // threads+2 block buffers are recycled, so memory is bounded by
 // (threads+2)·blockRows·cols·8 bytes plus what the stages hold.
-func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first func(b *block), newStage func() stage, progress func(rows int64)) (rows int64, err error) {
+func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first func(b *block), newStage func() stage, progress func(rows int64, done bool)) (rows int64, err error) {
 	cols := r.Info().Cols
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
@@ -90,12 +90,15 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 				case <-ctx.Done():
 					return
 				}
-				if progress != nil {
-					progress(start)
+				if progress != nil && err != io.EOF {
+					progress(start, false)
 				}
 			}
 			if err == io.EOF {
 				total = start
+				if progress != nil {
+					progress(start, true)
+				}
 				return
 			}
 			if err != nil {

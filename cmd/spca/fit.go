@@ -19,6 +19,8 @@ type sourceFlags struct {
 	dtype     string
 	threads   int
 	blockRows int
+	quiet     bool
+	logJSON   bool
 }
 
 func (s *sourceFlags) register(fs *flag.FlagSet) {
@@ -27,6 +29,8 @@ func (s *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.dtype, "dtype", "", "raw binary input: element `type`: float32, float64, int8..int64, uint8..uint64")
 	fs.IntVar(&s.threads, "threads", runtime.NumCPU(), "worker goroutines (results are identical for any value)")
 	fs.IntVar(&s.blockRows, "block-rows", 0, "rows per block (default: about 8 MiB of float64 per block, at least 256 rows)")
+	fs.BoolVar(&s.quiet, "quiet", false, "no progress on stderr (progress is shown only when stderr is a terminal)")
+	fs.BoolVar(&s.logJSON, "log-json", false, "print one JSON progress line on stderr every 5 s and at the end of each pass (for batch logs)")
 }
 
 func (s *sourceFlags) source(path string) (stream.Source, stream.Options, error) {
@@ -115,6 +119,11 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 
+	passes := 1
+	if scoresOut != nil {
+		passes = 2
+	}
+	opt.Progress = newProgress(stderr, passes, sf.quiet, sf.logJSON)
 	start := time.Now()
 	sel := stream.Selection{K: *k, Variance: *variance}
 	if sel.K == 0 && sel.Variance == 0 {

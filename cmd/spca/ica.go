@@ -85,6 +85,11 @@ func cmdICA(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	passes := 3 // at least: the Gram pass, one iteration, the statistics pass
+	if f.sourcesOut != "" {
+		passes++
+	}
+	opt.Progress = newProgress(stderr, passes, sf.quiet, sf.logJSON)
 	iopt := ica.Options{Options: opt, K: f.k, MaxIter: f.maxIter, Tol: f.tol, Seed: f.seed}
 	if f.k < 0 {
 		return usageErr("-k must be at least 1, got %d", f.k)

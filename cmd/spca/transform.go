@@ -49,6 +49,7 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	opt.Progress = newProgress(stderr, 1, sf.quiet, sf.logJSON)
 	if ica.IsModel(*modelPath) {
 		return transformICA(ctx, src, opt, *modelPath, *scoresPath, *withErr, *whiten, *jsonOut, stdout)
 	}
