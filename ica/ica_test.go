@@ -62,7 +62,7 @@ func corr(a, b []float64, n, stride, ia, ib int) float64 {
 }
 
 // writeRaw writes row-major float64 values as a raw little-endian file.
-func writeRaw(t *testing.T, vals []float64) string {
+func writeRaw(t testing.TB, vals []float64) string {
 	t.Helper()
 	b := make([]byte, 8*len(vals))
 	for i, v := range vals {

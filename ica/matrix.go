@@ -93,6 +93,16 @@ func LoadTransposed(ctx context.Context, src stream.Opener, budget int64) (*Matr
 			if budget > 0 && 2*n*int64(p)*8 > budget {
 				return nil, tooBig(n)
 			}
+			if need := len(x) + m*p; need > cap(x) {
+				// Grow by doubling, but never past half the budget (the
+				// transpose takes the other half), so a stream of unknown
+				// length stays within it too.
+				c := max(2*cap(x), need)
+				if budget > 0 {
+					c = min(c, max(int(budget/16), need))
+				}
+				x = append(make([]float64, 0, c), x...)
+			}
 			x = append(x, buf[:m*p]...)
 		}
 		if err == io.EOF {
