@@ -1,6 +1,7 @@
 package ica
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/spca/spca/chunk"
 
@@ -417,6 +420,23 @@ func TestLoadTransposed(t *testing.T) {
 	}
 	if _, err := LoadTransposed(context.Background(), src, 2*n*p*8-1); !errors.Is(err, chunk.ErrShape) || !strings.Contains(err.Error(), "--memory") {
 		t.Errorf("over budget: %v", err)
+	}
+	// A compressed raw stream does not say its length: read to the end,
+	// within the budget.
+	var zb bytes.Buffer
+	zw, _ := zstd.NewWriter(&zb)
+	raw, _ := os.ReadFile(path)
+	zw.Write(raw)
+	zw.Close()
+	zpath := filepath.Join(t.TempDir(), "x.f64.zst")
+	os.WriteFile(zpath, zb.Bytes(), 0o644)
+	zsrc := stream.Source{Path: zpath, Cols: p, DType: chunk.Float64}
+	zm, err := LoadTransposed(context.Background(), zsrc, 2*n*p*8)
+	if err != nil || !reflect.DeepEqual(zm.Data, m.Data) {
+		t.Errorf("zstd stream: %v", err)
+	}
+	if _, err := LoadTransposed(context.Background(), zsrc, 2*n*p*8-1); !errors.Is(err, chunk.ErrShape) {
+		t.Errorf("zstd stream over budget: %v", err)
 	}
 	x[20*p+3] = math.Inf(1)
 	if _, err := LoadTransposed(context.Background(), stream.Source{Path: writeRaw(t, x), Cols: p, DType: chunk.Float64}, 0); !errors.Is(err, chunk.ErrNotFinite) || !strings.Contains(err.Error(), "row 20") {
