@@ -40,6 +40,7 @@ fixtures: deps
 	$(PYTHON) testdata/gen_npy.py
 	$(PYTHON) testdata/gen_hdf5.py
 	$(PYTHON) testdata/gen_pca.py
+	$(PYTHON) testdata/gen_ica.py
 
 clean:
 	rm -rf $(BIN) $(DEMO)

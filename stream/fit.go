@@ -60,7 +60,7 @@ type FitOptions struct {
 
 // Accumulate makes one pass over src and returns the Gram state.
 // Memory: (threads+1) p×p float64 states plus (threads+2) blocks.
-func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chunk.Info, error) {
+func Accumulate(ctx context.Context, src Opener, opt Options) (*gram.State, chunk.Info, error) {
 	r, err := src.Open(opt.blockRows(1))
 	if err != nil {
 		return nil, chunk.Info{}, err
