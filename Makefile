@@ -5,7 +5,7 @@ BIN     := bin
 DEMO    := demo
 export PATH := $(dir $(GO)):$(PATH)
 
-.PHONY: all deps build demo test test-purego fixtures bench-fit clean
+.PHONY: all deps build demo test test-purego fixtures bench-fit clean cluster-test
 
 all: build
 
@@ -41,6 +41,13 @@ fixtures: deps
 	$(PYTHON) testdata/gen_npy.py
 	$(PYTHON) testdata/gen_hdf5.py
 	$(PYTHON) testdata/gen_pca.py
+	$(PYTHON) testdata/gen_ica.py
 
 clean:
 	rm -rf $(BIN) $(DEMO)
+
+# A real Slurm run on this machine (root): munged, slurmctld and slurmd on
+# localhost, the examples/slurm job array + dependent merge compared with a
+# single-machine fit, and a checkpointed fit stopped by USR1, requeued, resumed.
+cluster-test:
+	scripts/cluster-test.sh

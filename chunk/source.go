@@ -169,7 +169,6 @@ type source struct {
 	rowsKnown bool
 	rowBytes  int
 	bigEndian bool
-	dataOff   int64 // bytes before row 0 in the (decompressed) data: the .npy header
 	convert   converter
 
 	file     io.Closer    // closed by Close; nil for streams
@@ -178,9 +177,10 @@ type source struct {
 	decRead  *trackReader // the decompressor's output, if any
 	rd       io.Reader    // the (decompressed) data after any header
 
-	row int64  // rows returned so far
-	buf []byte // reused for every ReadRows
-	err error  // sticky: io.EOF or the first error
+	row     int64  // rows returned so far
+	dataOff int64  // byte offset of row 0 in an uncompressed file (the .npy header size)
+	buf     []byte // reused for every ReadRows
+	err     error  // sticky: io.EOF or the first error
 }
 
 func open(name string, in io.Reader, file io.Closer, size int64, opt Options) (*source, error) {
@@ -271,9 +271,9 @@ func (s *source) openData(rd *bufio.Reader, size int64, opt Options) error {
 		return Errorf(name, "%w: .npy shape (%d,) is 1-D; spca needs a 2-D (rows, cols) matrix", ErrShape, h.rows)
 	}
 	s.info.Cols, s.info.DType, s.bigEndian = h.cols, h.dtype, h.bigEndian
-	s.dataOff = h.size
 	s.info.Rows, s.rowsKnown = h.rows, true
 	s.rowBytes = h.cols * h.dtype.Size()
+	s.dataOff = h.size
 	if opt.Cols > 0 && opt.Cols != h.cols {
 		return Errorf(name, "%w: --cols %d does not match the .npy shape (%d, %d)", ErrShape, opt.Cols, h.rows, h.cols)
 	}

@@ -58,11 +58,15 @@ type FitOptions struct {
 	Options
 	Selection
 	Scale bool // correlation PCA: unit-variance columns
+	// Accumulate, when set, replaces the gram route's pass (spca fit
+	// --checkpoint runs it with checkpoints); it must return the state
+	// Accumulate would.
+	Accumulate func(ctx context.Context, src Source, opt Options) (*gram.State, chunk.Info, error)
 }
 
 // Accumulate makes one pass over src and returns the Gram state.
 // Memory: (threads+1) p×p float64 states plus (threads+2) blocks.
-func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chunk.Info, error) {
+func Accumulate(ctx context.Context, src Opener, opt Options) (*gram.State, chunk.Info, error) {
 	r, err := src.Open(opt.blockRows(1))
 	if err != nil {
 		return nil, chunk.Info{}, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spca/spca/chunk"
+	"github.com/spca/spca/gram"
 )
 
 // Methods are the fitting routes.
@@ -141,7 +142,13 @@ func FitPlan(ctx context.Context, src Source, plan Plan, opt FitOptions, ro Rand
 	opt.Selection.K = plan.K
 	switch plan.Method {
 	case "gram":
-		st, info, err := Accumulate(ctx, src, opt.Options)
+		acc := opt.Accumulate
+		if acc == nil {
+			acc = func(ctx context.Context, src Source, o Options) (*gram.State, chunk.Info, error) {
+				return Accumulate(ctx, src, o)
+			}
+		}
+		st, info, err := acc(ctx, src, opt.Options)
 		if err != nil {
 			return Fitted{Info: info}, err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spca/spca/chunk"
+	"github.com/spca/spca/gram"
 	"github.com/spca/spca/stream"
 )
 
@@ -82,7 +83,15 @@ Every route reports each component's residual ‖Cv − λv‖/λ (the table's
 to the exact total variance (trace of C), computed in the same passes.
 With --scores the scores (X - mean)·V are written in row order (gram and
 randomized: one more pass; dual: from XXᵀ's eigenvectors, no pass).
-Without -k or --variance, k = min(10, n, p).`
+Without -k or --variance, k = min(10, n, p).
+
+With --checkpoint DIR (gram route only) the Gram pass saves its state in DIR every
+--checkpoint-every blocks or --checkpoint-interval; SIGTERM or SIGUSR1 makes
+it finish the current block, save and exit with status 75. Running the same
+command again resumes there and writes the same model, bit for bit. A
+checkpoint from another input (path, size, modification time, shape) or
+another --block-rows is refused. The checkpoints are removed once the model
+is written.`
 
 func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("fit", fitSynopsis, args, stdout, stderr)
@@ -97,6 +106,8 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the table")
 	var mf methodFlags
 	mf.register(fs)
+	var cf checkpointFlags
+	cf.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -106,6 +117,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	src, opt, err := sf.source(pos[0])
 	if err != nil {
+		return err
+	}
+	if err := cf.check(src); err != nil {
 		return err
 	}
 	if *k != 0 && *variance != 0 {
@@ -159,6 +173,19 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	fo := stream.FitOptions{Options: opt, Selection: sel, Scale: *scale}
+	if cf.dir != "" {
+		if plan.Method != "gram" {
+			why := "--method " + plan.Method
+			if plan.Reason != "" {
+				why = plan.Reason
+			}
+			return usageErr("--checkpoint saves the Gram pass, and this fit takes the %s route (%s): add --method gram, or drop --checkpoint", plan.Method, why)
+		}
+		fo.Accumulate = func(ctx context.Context, src stream.Source, opt stream.Options) (*gram.State, chunk.Info, error) {
+			return cf.accumulate(ctx, src, opt, stderr)
+		}
+	}
 	// Passes announced by the progress line: randomized may add some for --tol.
 	passes := 1
 	switch plan.Method {
@@ -171,7 +198,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		passes++
 	}
 	opt.Progress = newProgress(stderr, passes, sf.quiet, sf.logJSON)
-	fitted, err := stream.FitPlan(ctx, src, plan, stream.FitOptions{Options: opt, Selection: sel, Scale: *scale}, ro)
+	fitted, err := stream.FitPlan(ctx, src, plan, fo, ro)
 	if err != nil {
 		return err
 	}
@@ -206,6 +233,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if err := out.commit(); err != nil {
+		return err
+	}
+	if err := cf.finish(); err != nil {
 		return err
 	}
 	m.Seconds = time.Since(start).Seconds()

@@ -4,6 +4,7 @@
 //
 //	spca fit INPUT [-k N | --variance F] [--model model.h5] [--scores scores.npy] [--json]
 //	spca transform --model model.h5 INPUT [--scores out.npy] [--error] [--json]
+//	spca ica INPUT [-k N] [--model ica.h5] [--sources sources.npy] [--json]
 //	spca info FILE...
 //	spca plot MODEL [--scree scree.png] [--components comps.png --image-shape 28,28]
 //	spca plot --scores scores.npy [--labels labels.npy] --scatter pc12.png
@@ -32,7 +33,10 @@ const usage = `spca — out-of-core streaming PCA
 Usage:
   spca fit INPUT [flags]             fit a PCA model in one pass (a second pass writes scores)
   spca transform --model M INPUT     project new data onto a saved model (scores, reconstruction error)
+  spca ica INPUT [flags]             independent components by FastICA (whitening by the streaming PCA)
   spca info FILE...                  describe inputs (shape, dtype, compression, HDF5 datasets) or a model
+  spca partial INPUT --shard i/N --out part.spst   one shard's mergeable state (cluster batch jobs)
+  spca merge PART.spst... --model M  merge the shards' states and solve, as spca fit would
   spca plot MODEL --scree FILE       draw the scree plot, the eigen-images (--components) or a score
                                      scatter (--scores S --scatter FILE), as PNG or SVG
 
@@ -83,10 +87,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdTransform(ctx, args[1:], stdout, stderr)
 	case "info":
 		err = cmdInfo(args[1:], stdout, stderr)
+	case "partial":
+		err = cmdPartial(ctx, args[1:], stdout, stderr)
+	case "merge":
+		err = cmdMerge(ctx, args[1:], stdout, stderr)
+	case "ica":
+		err = cmdICA(ctx, args[1:], stdout, stderr)
 	case "plot":
 		err = cmdPlot(ctx, args[1:], stdout, stderr)
 	default:
-		err = usageErr("unknown command %q (want fit, transform, info or plot; see spca --help)", args[0])
+		err = usageErr("unknown command %q (want fit, transform, ica, info, plot, partial or merge; see spca --help)", args[0])
 	}
 	return report(ctx, err, stderr)
 }
