@@ -138,6 +138,16 @@ func TestMethodAuto(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", bad, code, stderr)
 		}
 	}
+	// --checkpoint saves the gram pass: refused for the other routes, with
+	// nothing written, whether the route was asked for or chosen by auto.
+	ck := filepath.Join(out, "ckpt")
+	for _, args := range [][]string{{"--method", "dual"}, {"--method", "randomized"}, {"--memory", "10M"}} {
+		code, _, stderr = runCLI(append([]string{"fit", in, "-k", "3", "--checkpoint", ck, "--model", filepath.Join(out, "m.h5")}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "--checkpoint") || !strings.Contains(stderr, "--method gram") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("--checkpoint %v: exit %d: %s", args, code, stderr)
+		}
+	}
+	outDirEmpty(t, out)
 	// --variance with randomized is refused (it cannot see the whole spectrum).
 	code, _, stderr = runCLI("fit", in, "--variance", "0.5", "--method", "randomized")
 	if code != 2 || !strings.Contains(stderr, "-k") {
