@@ -5,7 +5,7 @@ BIN     := bin
 DEMO    := demo
 export PATH := $(dir $(GO)):$(PATH)
 
-.PHONY: all deps build demo test test-purego fixtures bench bench-quick clean
+.PHONY: all deps build demo test test-purego fixtures bench bench-quick clean cluster-test
 
 all: build
 
@@ -17,12 +17,15 @@ build: deps
 	$(GO) build -o $(BIN)/spca-bench ./bench
 
 # 60 000 synthetic 28x28 grayscale images as a chunked, gzip-compressed HDF5
-# file, then a 20-component fit with scores and the explained-variance table.
+# file, then a 20-component fit with scores and the explained-variance table,
+# and its scree plot, eigen-images and PC1/PC2 scatter in demo/*.png.
 demo: build
 	@mkdir -p $(DEMO)
 	@[ -f $(DEMO)/images.h5 ] || $(BIN)/spca-bench gen images --rows 60000 --out $(DEMO)/images.h5
 	$(BIN)/spca info $(DEMO)/images.h5
 	$(BIN)/spca fit $(DEMO)/images.h5 -k 20 --model $(DEMO)/model.h5 --scores $(DEMO)/scores.npy
+	$(BIN)/spca plot $(DEMO)/model.h5 --scree $(DEMO)/scree.png --components $(DEMO)/components.png --image-shape 28,28
+	$(BIN)/spca plot --scores $(DEMO)/scores.npy --scatter $(DEMO)/pc12.png
 
 test: deps
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -30,7 +33,8 @@ test: deps
 	$(GO) vet ./...
 	$(GO) vet -tags noopenblas ./...
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -tags noopenblas ./gram/... ./stream/...
+	$(GO) test -count=1 -run 'TestMethodsFullSize' ./stream/
+	$(GO) test -count=1 -tags noopenblas ./...
 
 # The side-by-side benchmark against NumPy, scikit-learn and gonum (bench/):
 # full sizes, about an hour on 2 cores; writes bench/results/latest.{json,md,png}
@@ -48,6 +52,13 @@ fixtures: deps
 	$(PYTHON) testdata/gen_npy.py
 	$(PYTHON) testdata/gen_hdf5.py
 	$(PYTHON) testdata/gen_pca.py
+	$(PYTHON) testdata/gen_ica.py
 
 clean:
 	rm -rf $(BIN) $(DEMO)
+
+# A real Slurm run on this machine (root): munged, slurmctld and slurmd on
+# localhost, the examples/slurm job array + dependent merge compared with a
+# single-machine fit, and a checkpointed fit stopped by USR1, requeued, resumed.
+cluster-test:
+	scripts/cluster-test.sh

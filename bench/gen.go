@@ -146,9 +146,10 @@ func writeDataset(path, kind string, rows int64, p int, dtype chunk.DType, fill 
 			return err
 		}
 	}
-	// Blocks of at most 4096 rows and about 8 MiB of float64 (wide data
-	// sets have 200 000 columns).
-	blockRows := int64(max(1, min(4096, (8<<20)/(8*p))))
+	// About 16 MiB of float64 per block (at most 4096 rows), so wide shapes
+	// such as 2000 x 1 000 000 stay in bounded memory. Rows depend only on
+	// the seed and their index, so the block size does not change the data.
+	blockRows := int64(max(1, min(4096, (16<<20)/(8*p))))
 	workers := runtime.GOMAXPROCS(0)
 	type job struct {
 		first int64

@@ -21,6 +21,7 @@ type Info struct {
 	Rows        int64  // number of rows, or -1 when unknown until the end of a stream
 	Cols        int    // number of columns (features), always > 0
 	DType       DType  // element type on disk
+	FirstRow    int64  // row of the file that the first row read is (non-zero for a Range)
 }
 
 // Reader yields a matrix as row blocks converted to float64.

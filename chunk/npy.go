@@ -25,6 +25,7 @@ type npyHeader struct {
 	bigEndian bool
 	rows      int64
 	cols      int
+	vector    bool // the header's shape is 1-D (n,): read as n×1 only with Options.Vector
 }
 
 // readNpyHeader reads a .npy header (versions 1.0, 2.0 and 3.0) from r,
@@ -152,6 +153,9 @@ func (h *npyHeader) parseDict(s string) error {
 	var err error
 	if h.dtype, h.bigEndian, err = parseDescr(descr); err != nil {
 		return err
+	}
+	if len(shape) == 1 {
+		shape, h.vector = []int64{shape[0], 1}, true
 	}
 	if len(shape) != 2 {
 		return fmt.Errorf("%w: .npy shape %s is %d-D; spca needs a 2-D (rows, cols) matrix", ErrShape, shapeString(shape), len(shape))

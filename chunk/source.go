@@ -20,6 +20,9 @@ import (
 type Options struct {
 	Cols  int   // required for raw input; for .npy, checked against the header when > 0
 	DType DType // required for raw input (Invalid means not given); for .npy, must match when given
+	// Vector admits a 1-D .npy array of shape (n,) as an n×1 matrix (labels,
+	// for instance); without it a 1-D array is refused as the wrong shape.
+	Vector bool
 }
 
 // ZstdMaxWindow caps the memory a zstd stream may ask the decoder for (its
@@ -174,9 +177,10 @@ type source struct {
 	decRead  *trackReader // the decompressor's output, if any
 	rd       io.Reader    // the (decompressed) data after any header
 
-	row int64  // rows returned so far
-	buf []byte // reused for every ReadRows
-	err error  // sticky: io.EOF or the first error
+	row     int64  // rows returned so far
+	dataOff int64  // byte offset of row 0 in an uncompressed file (the .npy header size)
+	buf     []byte // reused for every ReadRows
+	err     error  // sticky: io.EOF or the first error
 }
 
 func open(name string, in io.Reader, file io.Closer, size int64, opt Options) (*source, error) {
@@ -263,9 +267,13 @@ func (s *source) openData(rd *bufio.Reader, size int64, opt Options) error {
 	if err != nil {
 		return s.readError(err, -1)
 	}
+	if h.vector && !opt.Vector {
+		return Errorf(name, "%w: .npy shape (%d,) is 1-D; spca needs a 2-D (rows, cols) matrix", ErrShape, h.rows)
+	}
 	s.info.Cols, s.info.DType, s.bigEndian = h.cols, h.dtype, h.bigEndian
 	s.info.Rows, s.rowsKnown = h.rows, true
 	s.rowBytes = h.cols * h.dtype.Size()
+	s.dataOff = h.size
 	if opt.Cols > 0 && opt.Cols != h.cols {
 		return Errorf(name, "%w: --cols %d does not match the .npy shape (%d, %d)", ErrShape, opt.Cols, h.rows, h.cols)
 	}

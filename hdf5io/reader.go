@@ -239,6 +239,19 @@ func (r *reader) ReadRows(dst []float64) (int, error) {
 	return int(n), nil
 }
 
+// SkipRows implements chunk.Skipper: the next hyperslab starts n rows later.
+func (r *reader) SkipRows(n int64) (int64, error) {
+	if !r.open {
+		return 0, inputError(r.info.Name, r.info.Dataset, r.pos, "skip", os.ErrClosed)
+	}
+	n = max(0, min(n, r.info.Rows-r.pos))
+	r.pos += n
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
 func (r *reader) Close() error {
 	if !r.open {
 		return nil

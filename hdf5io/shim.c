@@ -235,6 +235,35 @@ int spca_read_rows(hid_t d, hsize_t row0, hsize_t nrows, hsize_t cols, double *d
 	return rc;
 }
 
+/* Reads columns col0..col0+ncols-1 of rows 0..nrows-1 into dst (row-major). */
+int spca_read_cols(hid_t d, hsize_t nrows, hsize_t col0, hsize_t ncols, double *dst) {
+	hsize_t start[2] = {0, col0}, count[2] = {nrows, ncols};
+	hid_t fs = H5Dget_space(d);
+	if (fs < 0) {
+		fail("H5Dget_space");
+		return -1;
+	}
+	if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0) {
+		fail("H5Sselect_hyperslab");
+		H5Sclose(fs);
+		return -1;
+	}
+	hid_t ms = H5Screate_simple(2, count, NULL);
+	if (ms < 0) {
+		fail("H5Screate_simple");
+		H5Sclose(fs);
+		return -1;
+	}
+	int rc = 0;
+	if (H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, dst) < 0) {
+		fail("H5Dread");
+		rc = -1;
+	}
+	H5Sclose(ms);
+	H5Sclose(fs);
+	return rc;
+}
+
 int spca_read_all(hid_t d, double *dst) {
 	if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) {
 		fail("H5Dread");

@@ -44,6 +44,7 @@ hid_t spca_dopen(hid_t f, const char *path, size_t cache_bytes, size_t cache_slo
 int spca_dclose(hid_t d);
 int spca_dinfo_of(hid_t d, spca_dinfo *out);
 int spca_read_rows(hid_t d, hsize_t row0, hsize_t nrows, hsize_t cols, double *dst);
+int spca_read_cols(hid_t d, hsize_t nrows, hsize_t col0, hsize_t ncols, double *dst);
 int spca_read_all(hid_t d, double *dst);
 int spca_exists(hid_t f, const char *path);
 

@@ -1,7 +1,9 @@
 // Package stream owns the pipeline from a data source to a model and back:
 // the prefetching reader goroutine and worker pool with a deterministic,
-// block-ordered reduction (pipeline.go), the Gram pass, the solve into a
-// Model (model.go), the scores/transform pass, and the atomic output files.
+// block-ordered reduction (pipeline.go), the Gram pass, the dual (XXᵀ over
+// column slabs, dual.go) and randomized (subspace iteration, randomized.go)
+// routes and auto's choice among them (method.go), the solve into a Model
+// (model.go), the scores/transform pass, and the atomic output files.
 // It holds no flag parsing: cmd/spca drives it.
 //
 // Determinism: the block partition is fixed by the block size alone and
@@ -25,10 +27,10 @@ import (
 
 // Options control a pass over the data.
 type Options struct {
-	Threads   int                           // worker goroutines; 0 means GOMAXPROCS
-	BlockRows int                           // rows per block; 0 picks DefaultBlockRows(p)
-	Progress  func(pass string, rows int64) // called from the reader goroutine; may be nil
-	MaxMemory int64                         // bytes the Gram pass may plan for; 0 means physical RAM
+	Threads   int            // worker goroutines; 0 means GOMAXPROCS
+	BlockRows int            // rows per block; 0 picks DefaultBlockRows(p)
+	Progress  func(Progress) // called from the reader goroutine after each block; may be nil
+	MaxMemory int64          // bytes the Gram pass may plan for; 0 means physical RAM
 }
 
 func (o Options) threads() int {
@@ -56,16 +58,26 @@ type FitOptions struct {
 	Options
 	Selection
 	Scale bool // correlation PCA: unit-variance columns
+	// Accumulate, when set, replaces the gram route's pass (spca fit
+	// --checkpoint runs it with checkpoints); it must return the state
+	// Accumulate would.
+	Accumulate func(ctx context.Context, src Source, opt Options) (*gram.State, chunk.Info, error)
 }
 
 // Accumulate makes one pass over src and returns the Gram state.
 // Memory: (threads+1) p×p float64 states plus (threads+2) blocks.
-func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chunk.Info, error) {
+func Accumulate(ctx context.Context, src Opener, opt Options) (*gram.State, chunk.Info, error) {
 	r, err := src.Open(opt.blockRows(1))
 	if err != nil {
 		return nil, chunk.Info{}, err
 	}
 	defer r.Close()
+	return AccumulateReader(ctx, r, opt)
+}
+
+// AccumulateReader is Accumulate over an open reader (any chunk.Reader),
+// which it reads to the end but does not close.
+func AccumulateReader(ctx context.Context, r chunk.Reader, opt Options) (*gram.State, chunk.Info, error) {
 	info := r.Info()
 	p := info.Cols
 	br := opt.blockRows(p)
@@ -73,10 +85,7 @@ func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chun
 		return nil, info, err
 	}
 	acc := gram.NewState(p, nil)
-	var progress func(int64)
-	if opt.Progress != nil {
-		progress = func(rows int64) { opt.Progress("gram", rows) }
-	}
+	progress := progressFunc(opt, "gram", info.Rows, rowBytes(info))
 	// The shift is set once, from the first block, before any worker sees a
 	// block; workers read this slice, never acc.Shift (which merges rewrite).
 	var shift []float64
@@ -97,6 +106,11 @@ func Accumulate(ctx context.Context, src Source, opt Options) (*gram.State, chun
 	}
 	info.Rows = n
 	return acc, info, nil
+}
+
+// rowBytes is the size of one input row on disk (before decompression).
+func rowBytes(info chunk.Info) int64 {
+	return int64(info.Cols) * int64(max(info.DType.Size(), 1))
 }
 
 // gramStage computes one block's moments into its own state, then merges
@@ -134,8 +148,19 @@ func (g *gramStage) commit(b *block) error {
 
 // Fit makes the Gram pass over src and solves for the model.
 func Fit(ctx context.Context, src Source, opt FitOptions) (*Model, error) {
+	r, err := src.Open(opt.blockRows(1))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return FitReader(ctx, r, opt)
+}
+
+// FitReader is Fit over an open reader, which it reads to the end but does
+// not close.
+func FitReader(ctx context.Context, r chunk.Reader, opt FitOptions) (*Model, error) {
 	start := time.Now()
-	st, info, err := Accumulate(ctx, src, opt.Options)
+	st, info, err := AccumulateReader(ctx, r, opt.Options)
 	if err != nil {
 		return nil, err
 	}

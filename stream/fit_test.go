@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"math"
 	"os"
@@ -366,4 +367,84 @@ func appendInt(b []byte, v int) []byte {
 		b = appendInt(b, v/10)
 	}
 	return append(b, byte('0'+v%10))
+}
+
+// TestEveryDType: raw input of each dtype gives the in-memory LAPACK
+// eigenpairs of the same values converted to float64, and the residual
+// ‖CV − VΛ‖/‖C‖ computed here from the in-memory covariance is tiny.
+func TestEveryDType(t *testing.T) {
+	const n, p, k = 300, 6, 3
+	for _, dt := range []chunk.DType{chunk.Float32, chunk.Float64, chunk.Int8, chunk.Int16, chunk.Int32, chunk.Int64,
+		chunk.Uint8, chunk.Uint16, chunk.Uint32, chunk.Uint64} {
+		vals := make([]float64, n*p)
+		raw := make([]byte, 0, n*p*dt.Size())
+		for i := 0; i < n; i++ {
+			for j := 0; j < p; j++ {
+				// Correlated columns, values exact in every dtype (0..100).
+				v := float64((i*7+j*j*3+(i%(j+2))*11)%50 + (i%13)*(j+1)%50)
+				vals[i*p+j] = v
+				switch dt.Size() {
+				case 1:
+					raw = append(raw, byte(v))
+				case 2:
+					raw = binary.LittleEndian.AppendUint16(raw, uint16(v))
+				case 4:
+					if dt == chunk.Float32 {
+						raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(v)))
+					} else {
+						raw = binary.LittleEndian.AppendUint32(raw, uint32(v))
+					}
+				case 8:
+					if dt == chunk.Float64 {
+						raw = binary.LittleEndian.AppendUint64(raw, math.Float64bits(v))
+					} else {
+						raw = binary.LittleEndian.AppendUint64(raw, uint64(v))
+					}
+				}
+			}
+		}
+		path := filepath.Join(t.TempDir(), "x."+dt.String())
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m := fit(t, Source{Path: path, Cols: p, DType: dt}, k, 2, 17)
+		wantVals, wantVecs := inMemoryPCA(vals, n, p, k)
+		if e := relErr(m.ExplainedVariance, wantVals); e > 1e-10 {
+			t.Errorf("%s: eigenvalues rel err %g", dt, e)
+		}
+		if e := absErr(m.Components, wantVecs); e > 1e-10 {
+			t.Errorf("%s: components abs err %g", dt, e)
+		}
+		if r := independentResidual(vals, n, p, m); r > 1e-12*p {
+			t.Errorf("%s: residual vs in-memory covariance %g", dt, r)
+		}
+	}
+}
+
+// independentResidual is ‖CV − VΛ‖_F/‖C‖_F with C computed in memory.
+func independentResidual(x []float64, n, p int, m *Model) float64 {
+	mean := make([]float64, p)
+	for i := 0; i < n; i++ {
+		for j := 0; j < p; j++ {
+			mean[j] += x[i*p+j] / float64(n)
+		}
+	}
+	xc := mat.NewDense(n, p, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < p; j++ {
+			xc.Set(i, j, x[i*p+j]-mean[j])
+		}
+	}
+	var c mat.Dense
+	c.Mul(xc.T(), xc)
+	c.Scale(1/float64(n-1), &c)
+	v := mat.NewDense(m.NComponents, p, m.Components)
+	var cv mat.Dense
+	cv.Mul(&c, v.T())
+	for i := 0; i < m.NComponents; i++ {
+		for j := 0; j < p; j++ {
+			cv.Set(j, i, cv.At(j, i)-m.ExplainedVariance[i]*v.At(i, j))
+		}
+	}
+	return mat.Norm(&cv, 2) / mat.Norm(&c, 2)
 }

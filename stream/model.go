@@ -26,14 +26,17 @@ type Model struct {
 	Scale                  []float64 // column standard deviations when fitted with Scale (1 for zero-variance columns); nil otherwise
 	NoiseVariance          float64   // (trace − Σλ)/(min(n,p) − k); 0 when k = min(n,p)
 	TotalVariance          float64   // trace(C)
-	Method                 string    // "gram"
+	Method                 string    // "gram", "dual" or "randomized"
 	Whiten                 bool      // scores are divided by sqrt(λ)
 
 	// Certificate of the eigen solve, not stored in the model file.
-	Residual            float64 // ‖CV − VΛ‖_F / ‖C‖_F
-	Orthogonality       float64 // ‖VᵀV − I‖_F
-	ZeroVarianceColumns []int   // columns left unscaled because their variance is 0 (Scale only)
-	Seconds             float64 // wall time of the fit
+	Residual            float64   // ‖CV − VΛ‖_F / ‖C‖_F
+	Orthogonality       float64   // ‖VᵀV − I‖_F
+	Residuals           []float64 // per component ‖Cvᵢ − λᵢvᵢ‖/λᵢ (divided by λ₁ instead when λᵢ ≈ 0)
+	Passes              int       // passes over the data the fit made (scores excluded)
+	MethodReason        string    // why --method auto chose Method; empty otherwise
+	ZeroVarianceColumns []int     // columns left unscaled because their variance is 0 (Scale only)
+	Seconds             float64   // wall time of the fit
 }
 
 // Selection says how many components to keep.
@@ -138,7 +141,8 @@ func Solve(s *gram.State, sel Selection, scale bool) (*Model, error) {
 	if k < limit {
 		m.NoiseVariance = max(m.TotalVariance-sum, 0) / float64(limit-k)
 	}
-	m.Residual, m.Orthogonality = certificate(c, vecs, vals, p, k)
+	m.Residual, m.Orthogonality, m.Residuals = certificate(c, vecs, vals, p, k)
+	m.Passes = 1
 	return m, nil
 }
 
@@ -175,17 +179,22 @@ func applySignRule(vecs []float64, k, p int) {
 	}
 }
 
-// certificate returns ‖CV − VΛ‖_F/‖C‖_F and ‖VᵀV − I‖_F for V = vecsᵀ.
-func certificate(c, vecs, vals []float64, p, k int) (residual, orth float64) {
+// certificate returns ‖CV − VΛ‖_F/‖C‖_F, ‖VᵀV − I‖_F for V = vecsᵀ and
+// each component's ‖Cv − λv‖/λ.
+func certificate(c, vecs, vals []float64, p, k int) (residual, orth float64, each []float64) {
 	impl := blas64.Implementation()
 	cv := make([]float64, k*p) // (C·V)ᵀ = Vᵀ·C, k×p
 	impl.Dgemm(blas.NoTrans, blas.NoTrans, k, p, p, 1, vecs, p, c, p, 0, cv, p)
 	var r2, c2 float64
+	each = make([]float64, k)
 	for i := 0; i < k; i++ {
+		var ri float64
 		for j := 0; j < p; j++ {
 			d := cv[i*p+j] - vals[i]*vecs[i*p+j]
 			r2 += d * d
+			ri += d * d
 		}
+		each[i] = relResidual(math.Sqrt(ri), vals[i], vals[0])
 	}
 	for _, v := range c {
 		c2 += v * v
@@ -203,7 +212,7 @@ func certificate(c, vecs, vals []float64, p, k int) (residual, orth float64) {
 		}
 	}
 	if c2 == 0 {
-		return 0, math.Sqrt(o2)
+		return 0, math.Sqrt(o2), each
 	}
-	return math.Sqrt(r2 / c2), math.Sqrt(o2)
+	return math.Sqrt(r2 / c2), math.Sqrt(o2), each
 }

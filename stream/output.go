@@ -32,6 +32,12 @@ func NewPending(final string) (*Pending, error) {
 		return nil, fmt.Errorf("%s: cannot create output: %w", final, err)
 	}
 	f.Close()
+	// CreateTemp makes the file 0600; an output should get the mode any new
+	// file gets (0666 less the umask), as if created in place.
+	if err := os.Chmod(f.Name(), 0o666&^umask); err != nil {
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("%s: cannot create output: %w", final, err)
+	}
 	return &Pending{Final: final, Tmp: f.Name()}, nil
 }
 

@@ -28,14 +28,15 @@ type stage interface {
 }
 
 // pipeline reads r in blocks of exactly blockRows rows (the last may be
-// shorter) and feeds them to threads workers
+// shorter; a range starting at FirstRow aligns its blocks with those of the
+// whole file) and feeds them to threads workers
 // made by newStage. The block partition depends only on blockRows, never on
 // threads. first, when non-nil, sees the first block before any worker does
 // (the Gram pass takes its shift from it). Reading, and the decompression
 // behind it, runs in its own goroutine, concurrently with the workers;
 // threads+2 block buffers are recycled, so memory is bounded by
 // (threads+2)·blockRows·cols·8 bytes plus what the stages hold.
-func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first func(b *block), newStage func() stage, progress func(rows int64)) (rows int64, err error) {
+func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first func(b *block), newStage func() stage, progress func(rows int64, done bool)) (rows int64, err error) {
 	cols := r.Info().Cols
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
@@ -69,6 +70,9 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 	go func() {
 		defer close(readDone)
 		defer close(jobs)
+		// Blocks carry rows of the file (a row range starts at FirstRow),
+		// so that errors name the row a user can find.
+		base := r.Info().FirstRow
 		var seq, start int64
 		for {
 			var buf []float64
@@ -77,9 +81,18 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 			case <-ctx.Done():
 				return
 			}
-			n, err := readFull(r, buf)
+			// A range that starts inside a block of the whole file first reads
+			// up to that block's end, so that every later block covers the
+			// same rows as in a pass over the whole file (and gives the same
+			// bits: BLAS kernels may round a row differently at another
+			// position in its block).
+			fill := buf
+			if off := int((base + start) % int64(blockRows)); off != 0 {
+				fill = buf[:(blockRows-off)*cols]
+			}
+			n, err := readFull(r, fill)
 			if n > 0 {
-				b := &block{seq: seq, start: start, rows: n, data: buf}
+				b := &block{seq: seq, start: base + start, rows: n, data: buf}
 				if seq == 0 && first != nil {
 					first(b)
 				}
@@ -90,12 +103,15 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 				case <-ctx.Done():
 					return
 				}
-				if progress != nil {
-					progress(start)
+				if progress != nil && err != io.EOF {
+					progress(start, false)
 				}
 			}
 			if err == io.EOF {
 				total = start
+				if progress != nil {
+					progress(start, true)
+				}
 				return
 			}
 			if err != nil {

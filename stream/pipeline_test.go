@@ -60,7 +60,8 @@ func TestCancelStopsPromptly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	rows := 0
 	_, _, err := Accumulate(ctx, Source{Path: path, Cols: 4, DType: chunk.Float64},
-		Options{Threads: 2, BlockRows: 10, Progress: func(_ string, r int64) {
+		Options{Threads: 2, BlockRows: 10, Progress: func(pr Progress) {
+			r := pr.Rows
 			rows = int(r)
 			if r >= 100 {
 				cancel()

@@ -38,6 +38,12 @@ func (m *Model) Transform(ctx context.Context, src Source, opt TransformOptions,
 		return TransformResult{}, err
 	}
 	defer r.Close()
+	return m.TransformReader(ctx, r, opt, w)
+}
+
+// TransformReader is Transform over an open reader, which it reads to the
+// end but does not close.
+func (m *Model) TransformReader(ctx context.Context, r chunk.Reader, opt TransformOptions, w RowWriter) (TransformResult, error) {
 	info := r.Info()
 	if info.Cols != m.NFeatures {
 		return TransformResult{}, chunk.Errorf(info.Name, "%w: %d columns, but the model has %d features", chunk.ErrShape, info.Cols, m.NFeatures)
@@ -47,10 +53,7 @@ func (m *Model) Transform(ctx context.Context, src Source, opt TransformOptions,
 	newStage := func() stage {
 		return &projectStage{name: info.Name, m: m, whiten: opt.Whiten || m.Whiten, wantErr: opt.Error, w: w, absSum: &absSum, sqSum: &sqSum}
 	}
-	var progress func(int64)
-	if opt.Progress != nil {
-		progress = func(rows int64) { opt.Progress("transform", rows) }
-	}
+	progress := progressFunc(opt.Options, "transform", info.Rows, rowBytes(info))
 	n, err := pipeline(ctx, r, opt.blockRows(m.NFeatures), opt.threads(), nil, newStage, progress)
 	if err != nil {
 		return res, err

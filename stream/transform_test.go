@@ -126,3 +126,21 @@ func TestModelFileBytesIdentical(t *testing.T) {
 		t.Errorf("model files differ between --threads 1 and --threads 3")
 	}
 }
+
+// TestPendingMode: an output gets 0666 less the umask, not CreateTemp's 0600.
+func TestPendingMode(t *testing.T) {
+	p, err := NewPending(filepath.Join(t.TempDir(), "out.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(p.Final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 0o666 &^ umask; st.Mode().Perm() != want {
+		t.Errorf("mode %v, want %v", st.Mode().Perm(), want)
+	}
+}

@@ -7,6 +7,7 @@ package synth
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 )
 
 // Images fills dst (rows × side·side uint8, row-major) with synthetic images
@@ -92,7 +93,27 @@ func Gaussian(dst []float64, first int64, rows, p int, spectrum, mean []float64,
 	}
 }
 
+// hhCache keeps the last mixing made, so that callers generating a wide
+// matrix a few rows at a time do not redraw p·3 normals per call.
+var hhCache struct {
+	sync.Mutex
+	p    int
+	seed uint64
+	hh   [][]float64
+}
+
 func householders(p int, seed uint64) [][]float64 {
+	hhCache.Lock()
+	defer hhCache.Unlock()
+	if hhCache.hh != nil && hhCache.p == p && hhCache.seed == seed {
+		return hhCache.hh
+	}
+	hh := makeHouseholders(p, seed)
+	hhCache.p, hhCache.seed, hhCache.hh = p, seed, hh
+	return hh
+}
+
+func makeHouseholders(p int, seed uint64) [][]float64 {
 	rng := rand.New(rand.NewPCG(seed, 0xabcdef))
 	hh := make([][]float64, 3)
 	for i := range hh {

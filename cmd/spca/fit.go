@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spca/spca/chunk"
+	"github.com/spca/spca/gram"
 	"github.com/spca/spca/stream"
 )
 
@@ -19,6 +20,8 @@ type sourceFlags struct {
 	dtype     string
 	threads   int
 	blockRows int
+	quiet     bool
+	logJSON   bool
 }
 
 func (s *sourceFlags) register(fs *flag.FlagSet) {
@@ -27,6 +30,8 @@ func (s *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.dtype, "dtype", "", "raw binary input: element `type`: float32, float64, int8..int64, uint8..uint64")
 	fs.IntVar(&s.threads, "threads", runtime.NumCPU(), "worker goroutines (results are identical for any value)")
 	fs.IntVar(&s.blockRows, "block-rows", 0, "rows per block (default: about 8 MiB of float64 per block, at least 256 rows)")
+	fs.BoolVar(&s.quiet, "quiet", false, "no progress on stderr (progress is shown only when stderr is a terminal)")
+	fs.BoolVar(&s.logJSON, "log-json", false, "print one JSON progress line on stderr every 5 s and at the end of each pass (for batch logs)")
 }
 
 func (s *sourceFlags) source(path string) (stream.Source, stream.Options, error) {
@@ -50,13 +55,43 @@ func (s *sourceFlags) source(path string) (stream.Source, stream.Options, error)
 	return src, stream.Options{Threads: s.threads, BlockRows: s.blockRows}, nil
 }
 
-const fitSynopsis = `spca fit INPUT [-k N | --variance F] [--model model.h5] [--scores scores.npy] [flags]
+const fitSynopsis = `spca fit INPUT [-k N | --variance F] [--method M] [--model model.h5] [--scores scores.npy] [flags]
 
-Fits PCA to INPUT in one streaming pass: the Gram matrix of the shifted rows
-is summed block by block in float64, the top k eigenpairs of the covariance
-(n-1 denominator) come from LAPACK's dsyevr, and each component's largest
-loading is made positive. With --scores a second pass writes the scores
-(X - mean)·V in row order. Without -k or --variance, k = min(10, n, p).`
+Fits PCA to INPUT by one of three routes, all writing the same model file
+and scores, with each component's largest loading made positive:
+
+  gram        one streaming pass sums the p×p Gram matrix of the shifted rows
+              in float64; LAPACK's dsyevr gives the top k eigenpairs of the
+              covariance (n-1 denominator). Memory ~ p²·8·(threads+2) bytes.
+  dual        for p ≫ n: column slabs of X (HDF5 hyperslabs, strided reads of
+              uncompressed raw/.npy; compressed streams cannot give them) are
+              centred exactly and summed into the n×n matrix XXᵀ; its top k
+              eigenpairs give the variances and scores, one more pass over the
+              slabs gives the loadings. Memory ~ n²·8·(threads+2) bytes.
+  randomized  subspace iteration on the covariance: each pass over the row
+              blocks computes C·Q for a p×(k+oversampling) basis Q, with a
+              Rayleigh-Ritz step after every pass; stops after --iterations
+              when every residual is below --tol (else iterates on, up to
+              --max-iterations). Memory ~ 3·p·(k+oversampling)·8 bytes. Works
+              on every input but standard input; seeded and deterministic.
+  auto        (default) gram when its matrices fit in --memory and p ≤ n or
+              p ≤ 2048; else dual when the input gives column slabs and n×n
+              fits; else randomized. The output says which and why.
+
+Every route reports each component's residual ‖Cv − λv‖/λ (the table's
+"residual" column, JSON "residuals") and explained_variance_ratio relative
+to the exact total variance (trace of C), computed in the same passes.
+With --scores the scores (X - mean)·V are written in row order (gram and
+randomized: one more pass; dual: from XXᵀ's eigenvectors, no pass).
+Without -k or --variance, k = min(10, n, p).
+
+With --checkpoint DIR (gram route only) the Gram pass saves its state in DIR every
+--checkpoint-every blocks or --checkpoint-interval; SIGTERM or SIGUSR1 makes
+it finish the current block, save and exit with status 75. Running the same
+command again resumes there and writes the same model, bit for bit. A
+checkpoint from another input (path, size, modification time, shape) or
+another --block-rows is refused. The checkpoints are removed once the model
+is written.`
 
 func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("fit", fitSynopsis, args, stdout, stderr)
@@ -69,6 +104,10 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	modelPath := fs.String("model", "", "write the model to this HDF5 `file`")
 	scoresPath := fs.String("scores", "", "write scores to this `file`: .npy (float64), .h5 (dataset scores) or .csv")
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the table")
+	var mf methodFlags
+	mf.register(fs)
+	var cf checkpointFlags
+	cf.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -78,6 +117,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	src, opt, err := sf.source(pos[0])
 	if err != nil {
+		return err
+	}
+	if err := cf.check(src); err != nil {
 		return err
 	}
 	if *k != 0 && *variance != 0 {
@@ -96,6 +138,13 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if !stream.ScoresFormatOK(*scoresPath) {
 			return usageErr("--scores %s: unknown format (use .npy, .h5 or .csv)", *scoresPath)
 		}
+	}
+	plan, ro, budget, err := mf.resolve()
+	if err != nil {
+		return err
+	}
+	if mf.memory != "" {
+		opt.MaxMemory = budget
 	}
 	if *whiten && *scoresPath == "" && *modelPath == "" {
 		return usageErr("--whiten only affects --scores and the saved --model")
@@ -120,18 +169,41 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if sel.K == 0 && sel.Variance == 0 {
 		sel.K = -1 // resolved after the pass, when n and p are known
 	}
-	st, info, err := stream.Accumulate(ctx, src, opt)
+	plan, err = stream.ChooseMethod(src, plan.Method, opt, sel, ro.Oversampling, budget)
 	if err != nil {
 		return err
 	}
-	if sel.K == -1 {
-		sel.K = int(min(10, info.Rows, int64(info.Cols)))
+	fo := stream.FitOptions{Options: opt, Selection: sel, Scale: *scale}
+	if cf.dir != "" {
+		if plan.Method != "gram" {
+			why := "--method " + plan.Method
+			if plan.Reason != "" {
+				why = plan.Reason
+			}
+			return usageErr("--checkpoint saves the Gram pass, and this fit takes the %s route (%s): add --method gram, or drop --checkpoint", plan.Method, why)
+		}
+		fo.Accumulate = func(ctx context.Context, src stream.Source, opt stream.Options) (*gram.State, chunk.Info, error) {
+			return cf.accumulate(ctx, src, opt, stderr)
+		}
 	}
-	m, err := stream.Solve(st, sel, *scale)
+	// Passes announced by the progress line: randomized may add some for --tol.
+	passes := 1
+	switch plan.Method {
+	case "dual":
+		passes = 2
+	case "randomized":
+		passes = ro.Iterations + 1
+	}
+	if scoresOut != nil && plan.Method != "dual" {
+		passes++
+	}
+	opt.Progress = newProgress(stderr, passes, sf.quiet, sf.logJSON)
+	fitted, err := stream.FitPlan(ctx, src, plan, fo, ro)
 	if err != nil {
-		return chunkError(info.Name, err)
+		return err
 	}
-	st = nil
+	m, info := fitted.Model, fitted.Info
+	m.MethodReason = plan.Reason
 	m.Whiten = *whiten
 	var tr stream.TransformResult
 	if scoresOut != nil {
@@ -139,7 +211,12 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		tr, err = m.Transform(ctx, src, stream.TransformOptions{Options: opt}, w)
+		if fitted.Dual != nil {
+			tr.Rows = m.NSamples
+			err = fitted.Dual.WriteScores(m, w)
+		} else {
+			tr, err = m.Transform(ctx, src, stream.TransformOptions{Options: opt}, w)
+		}
 		if e := w.Close(); err == nil && e != nil {
 			err = fmt.Errorf("%s: %w", *scoresPath, e)
 		}
@@ -156,6 +233,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if err := out.commit(); err != nil {
+		return err
+	}
+	if err := cf.finish(); err != nil {
 		return err
 	}
 	m.Seconds = time.Since(start).Seconds()

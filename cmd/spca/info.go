@@ -8,6 +8,7 @@ import (
 
 	"github.com/spca/spca/chunk"
 	"github.com/spca/spca/hdf5io"
+	"github.com/spca/spca/ica"
 	"github.com/spca/spca/stream"
 )
 
@@ -72,6 +73,14 @@ func infoOne(w io.Writer, path string, opt chunk.Options) error {
 				layout += ", " + strings.Join(d.Filters, "+")
 			}
 			fmt.Fprintf(w, "  %-28s %-14s %-9s %s\n", d.Path, strings.Join(shape, " x "), d.TypeName, layout)
+		}
+		if m, err := ica.ReadModel(path); err == nil {
+			state := "converged"
+			if !m.Converged {
+				state = "did not converge"
+			}
+			fmt.Fprintf(w, "spca ICA model: FastICA %s, fun %s, n = %d, p = %d, k = %d, %s after %d iterations\n",
+				m.Algorithm, m.Fun, m.NSamples, m.NFeatures, m.NComponents, state, m.NIter)
 		}
 		if m, err := stream.ReadModel(path); err == nil {
 			kind := "covariance"

@@ -4,7 +4,10 @@
 //
 //	spca fit INPUT [-k N | --variance F] [--model model.h5] [--scores scores.npy] [--json]
 //	spca transform --model model.h5 INPUT [--scores out.npy] [--error] [--json]
+//	spca ica INPUT [-k N] [--model ica.h5] [--sources sources.npy] [--json]
 //	spca info FILE...
+//	spca plot MODEL [--scree scree.png] [--components comps.png --image-shape 28,28]
+//	spca plot --scores scores.npy [--labels labels.npy] --scatter pc12.png
 //
 // Exit status: 0 success, 1 internal failure, 2 bad input or usage,
 // 130 interrupted. Outputs are written to temporary files and renamed into
@@ -30,12 +33,21 @@ const usage = `spca — out-of-core streaming PCA
 Usage:
   spca fit INPUT [flags]             fit a PCA model in one pass (a second pass writes scores)
   spca transform --model M INPUT     project new data onto a saved model (scores, reconstruction error)
+  spca ica INPUT [flags]             independent components by FastICA (whitening by the streaming PCA)
   spca info FILE...                  describe inputs (shape, dtype, compression, HDF5 datasets) or a model
+  spca partial INPUT --shard i/N --out part.spst   one shard's mergeable state (cluster batch jobs)
+  spca merge PART.spst... --model M  merge the shards' states and solve, as spca fit would
+  spca plot MODEL --scree FILE       draw the scree plot, the eigen-images (--components) or a score
+                                     scatter (--scores S --scatter FILE), as PNG or SVG
 
 INPUT is an HDF5 file (--dataset picks the 2-D dataset), a .npy file, or raw
 little-endian binary (--cols and --dtype), optionally compressed with zstd,
 gzip or s2/snappy (detected from the bytes, not the suffix). "-" reads
 standard input (one pass: a fit without --scores, or a transform).
+
+Progress: fit and transform redraw one line per pass on stderr when it is a
+terminal (rows, rows/s, MB/s, ETA, pass i of N); --quiet silences it and
+--log-json prints a JSON line every 5 s instead (for batch logs).
 
 Run "spca COMMAND --help" for a command's flags.
 Exit status: 0 ok, 1 internal failure, 2 bad input or usage, 130 interrupted.
@@ -75,8 +87,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdTransform(ctx, args[1:], stdout, stderr)
 	case "info":
 		err = cmdInfo(args[1:], stdout, stderr)
+	case "partial":
+		err = cmdPartial(ctx, args[1:], stdout, stderr)
+	case "merge":
+		err = cmdMerge(ctx, args[1:], stdout, stderr)
+	case "ica":
+		err = cmdICA(ctx, args[1:], stdout, stderr)
+	case "plot":
+		err = cmdPlot(ctx, args[1:], stdout, stderr)
 	default:
-		err = usageErr("unknown command %q (want fit, transform or info; see spca --help)", args[0])
+		err = usageErr("unknown command %q (want fit, transform, ica, info, plot, partial or merge; see spca --help)", args[0])
 	}
 	return report(ctx, err, stderr)
 }
@@ -141,7 +161,27 @@ func newFlagSet(name, synopsis string, args []string, stdout, stderr io.Writer) 
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	return fs
+}
+
+// printFlags lists flags GNU-style ("--name value"), as the README writes
+// them; a one-letter flag keeps one dash ("-k N").
+func printFlags(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		line := "  " + dash + f.Name
+		if name != "" {
+			line += " " + strings.ToUpper(name)
+		}
+		if def := f.DefValue; def != "" && def != "0" && def != "false" {
+			usage += " (default " + def + ")"
+		}
+		fmt.Fprintf(fs.Output(), "%s\n      %s\n", line, usage)
+	})
 }

@@ -20,6 +20,9 @@ type fitJSON struct {
 	NoiseVariance          float64   `json:"noise_variance"`
 	TotalVariance          float64   `json:"total_variance"`
 	Method                 string    `json:"method"`
+	MethodReason           string    `json:"method_reason,omitempty"`
+	Passes                 int       `json:"passes"`
+	Residuals              []float64 `json:"residuals"`
 	Scaled                 bool      `json:"scaled"`
 	ZeroVarianceColumns    []int     `json:"zero_variance_columns,omitempty"`
 	Residual               float64   `json:"residual"`
@@ -36,7 +39,7 @@ func writeFitJSON(w io.Writer, m *stream.Model, info chunk.Info, threads int, mo
 		Input: inputName(info), NSamples: m.NSamples, NFeatures: m.NFeatures, NComponents: m.NComponents,
 		ExplainedVariance: m.ExplainedVariance, ExplainedVarianceRatio: m.ExplainedVarianceRatio,
 		SingularValues: m.SingularValues, NoiseVariance: m.NoiseVariance, TotalVariance: m.TotalVariance,
-		Method: m.Method, Scaled: m.Scale != nil, ZeroVarianceColumns: m.ZeroVarianceColumns,
+		Method: m.Method, MethodReason: m.MethodReason, Passes: m.Passes, Residuals: m.Residuals, Scaled: m.Scale != nil, ZeroVarianceColumns: m.ZeroVarianceColumns,
 		Residual: m.Residual, Orthogonality: m.Orthogonality, Threads: threads,
 		Seconds: m.Seconds, Model: model, Scores: scores,
 	})
@@ -57,20 +60,31 @@ func writeFitTable(w io.Writer, m *stream.Model, info chunk.Info, model, scores 
 		kind = "correlation"
 	}
 	fmt.Fprintf(w, "spca fit: %s  (%s, %s)\n", inputName(info), info.Format+compressionSuffix(info), info.DType)
-	fmt.Fprintf(w, "n = %d samples, p = %d features, k = %d components, method %s (%s PCA), %.3g s\n\n",
-		m.NSamples, m.NFeatures, m.NComponents, m.Method, kind, m.Seconds)
-	fmt.Fprintf(w, "%5s  %14s  %8s  %10s  %14s\n", "PC", "variance", "ratio", "cumulative", "singular value")
+	passes := "passes"
+	if m.Passes == 1 {
+		passes = "pass"
+	}
+	fmt.Fprintf(w, "n = %d samples, p = %d features, k = %d components, method %s (%s PCA), %d %s, %.3g s\n",
+		m.NSamples, m.NFeatures, m.NComponents, m.Method, kind, m.Passes, passes, m.Seconds)
+	if m.MethodReason != "" {
+		fmt.Fprintf(w, "method auto chose %s: %s\n", m.Method, m.MethodReason)
+	}
+	fmt.Fprintf(w, "\n%5s  %14s  %8s  %10s  %14s  %9s\n", "PC", "variance", "ratio", "cumulative", "singular value", "residual")
 	cum := 0.0
 	for i := 0; i < m.NComponents; i++ {
 		cum += m.ExplainedVarianceRatio[i]
-		fmt.Fprintf(w, "%5d  %14.6g  %7.2f%%  %9.2f%%  %14.6g\n", i+1, m.ExplainedVariance[i],
-			100*m.ExplainedVarianceRatio[i], 100*cum, m.SingularValues[i])
+		res := 0.0
+		if i < len(m.Residuals) {
+			res = m.Residuals[i]
+		}
+		fmt.Fprintf(w, "%5d  %14.6g  %7.2f%%  %9.2f%%  %14.6g  %9.2g\n", i+1, m.ExplainedVariance[i],
+			100*m.ExplainedVarianceRatio[i], 100*cum, m.SingularValues[i], res)
 	}
 	fmt.Fprintf(w, "\ntotal variance %.6g; noise variance %.6g\n", m.TotalVariance, m.NoiseVariance)
 	if len(m.ZeroVarianceColumns) > 0 {
 		fmt.Fprintf(w, "zero-variance columns left unscaled: %v\n", m.ZeroVarianceColumns)
 	}
-	fmt.Fprintf(w, "certificate: ‖CV − VΛ‖/‖C‖ = %.2g, ‖VᵀV − I‖ = %.2g\n", m.Residual, m.Orthogonality)
+	fmt.Fprintf(w, "certificate: ‖CV − VΛ‖/‖C‖ = %.2g, ‖VᵀV − I‖ = %.2g; residual = ‖Cv − λv‖/λ per component\n", m.Residual, m.Orthogonality)
 	if model != "" {
 		fmt.Fprintf(w, "wrote model %s\n", model)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spca/spca/chunk"
+	"github.com/spca/spca/ica"
 	"github.com/spca/spca/stream"
 )
 
@@ -16,7 +17,11 @@ Projects every row of INPUT (for example a held-out test set) onto a saved
 model: scores = (X - mean)/scale · V, written in row order. With --error it
 also reports the reconstruction error of X̂ = scores·Vᵀ·scale + mean over the
 whole input: mean absolute error and root-mean-square error. One pass, so
-standard input ("-") works.`
+standard input ("-") works. An ICA model (spca ica) gives its sources
+(X - mean)·componentsᵀ instead, and --error reconstructs with its mixing.
+With --rows START:END (or --shard i/N, as spca partial) only those rows are
+projected: the score files of consecutive ranges concatenate, in order, to
+the scores of the whole input.`
 
 func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("transform", transformSynopsis, args, stdout, stderr)
@@ -27,6 +32,8 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	whiten := fs.Bool("whiten", false, "divide scores by sqrt(explained variance) (implied when the model was fitted with --whiten)")
 	withErr := fs.Bool("error", false, "report the reconstruction MAE and RMSE over the input")
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of text")
+	var rf rowFlags
+	rf.register(fs, true)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -46,6 +53,15 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	src, opt, err := sf.source(pos[0])
 	if err != nil {
 		return err
+	}
+	if rf.set() {
+		if _, _, err := rf.apply(&src, opt); err != nil {
+			return err
+		}
+	}
+	opt.Progress = newProgress(stderr, 1, sf.quiet, sf.logJSON)
+	if ica.IsModel(*modelPath) {
+		return transformICA(ctx, src, opt, *modelPath, *scoresPath, *withErr, *whiten, *jsonOut, stdout)
 	}
 	start := time.Now()
 	m, err := stream.ReadModel(*modelPath)
