@@ -198,6 +198,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		passes++
 	}
 	opt.Progress = newProgress(stderr, passes, sf.quiet, sf.logJSON)
+	fo.Options = opt
 	fitted, err := stream.FitPlan(ctx, src, plan, fo, ro)
 	if err != nil {
 		return err
