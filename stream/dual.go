@@ -276,13 +276,37 @@ func slabPass(ctx context.Context, src Source, w int, opt FitOptions, name strin
 	return nil
 }
 
+// Transposed is an Opener of Xᵀ: its rows are the columns of Source, read
+// as column slabs (HDF5 column hyperslabs; strided reads of uncompressed raw
+// and .npy files), so neither X nor its transpose is ever held: memory is a
+// few slabs of blockRows columns. Every value is checked for NaN and Inf,
+// named by its row and column in the file. Compressed streams and standard
+// input cannot give column slabs: Open returns an error wrapping
+// chunk.ErrNoColumns (see Source.ColumnSlabs).
+type Transposed struct{ Source Source }
+
+// Open opens the column-slab reader; blockRows (columns of X per slab)
+// sizes HDF5's chunk cache.
+func (t Transposed) Open(blockRows int) (chunk.Reader, error) {
+	cr, err := t.Source.OpenColumns(max(blockRows, 1))
+	if err != nil {
+		return nil, err
+	}
+	tr := &transposed{cr: cr, checkFinite: true}
+	info := cr.Info()
+	tr.info = info
+	tr.info.Rows, tr.info.Cols = int64(info.Cols), int(info.Rows)
+	return tr, nil
+}
+
 // transposed presents a ColumnReader as a chunk.Reader of Xᵀ: each "row" is
 // one column of X (n values).
 type transposed struct {
-	cr      chunk.ColumnReader
-	info    chunk.Info // Rows = p, Cols = n
-	pos     int
-	scratch []float64
+	cr          chunk.ColumnReader
+	info        chunk.Info // Rows = p, Cols = n
+	pos         int
+	scratch     []float64
+	checkFinite bool // report NaN and Inf (the dual route checks them itself)
 }
 
 func (t *transposed) Info() chunk.Info { return t.info }
@@ -300,6 +324,14 @@ func (t *transposed) ReadRows(dst []float64) (int, error) {
 	s := t.scratch[:n*w]
 	if err := t.cr.ReadCols(t.pos, w, s); err != nil {
 		return 0, err
+	}
+	if t.checkFinite {
+		for i, v := range s {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return 0, &chunk.Error{File: t.info.Name, Row: int64(i / w),
+					Err: fmt.Errorf("%w: %v in column %d", chunk.ErrNotFinite, v, t.pos+i%w)}
+			}
+		}
 	}
 	for i := 0; i < n; i++ {
 		for j := 0; j < w; j++ {

@@ -38,9 +38,11 @@ sources of new data from it. Not converging within --max-iter is a warning
 (exit status 0, "converged": false).
 
 --transpose treats the columns of INPUT as the samples (ICA of image sets:
-subject images as mixtures of source images). It reads INPUT into memory
-(the matrix and its transpose, 2·n·p·8 bytes, must fit --memory); any
-input format works, standard input included.`
+subject images as mixtures of source images). HDF5 datasets and
+uncompressed raw and .npy files are read by column slabs, never whole, so
+they may be larger than memory; a compressed file or standard input cannot
+give column slabs and is read into memory instead (the matrix and its
+transpose, 2·n·p·8 bytes, must then fit --memory).`
 
 // icaFlags are ica's own flags.
 type icaFlags struct {
@@ -70,7 +72,7 @@ func cmdICA(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the random (standard normal) starting matrix")
 	fs.StringVar(&f.wInit, "w-init", "", "starting matrix, a k x k .npy `file` (scikit-learn's w_init; overrides --seed)")
 	fs.StringVar(&f.memory, "memory", "", "memory `budget` for the whitened copy and --transpose, e.g. 512M, 8G (default a quarter of RAM)")
-	fs.BoolVar(&f.transpose, "transpose", false, "treat the columns of INPUT as the samples (read into memory)")
+	fs.BoolVar(&f.transpose, "transpose", false, "treat the columns of INPUT as the samples (read by column slabs; compressed input and standard input are read into memory)")
 	fs.StringVar(&f.modelPath, "model", "", "write the model to this HDF5 `file`")
 	fs.StringVar(&f.sourcesOut, "sources", "", "write the sources (n x k) to this `file`: .npy (float64), .h5 (dataset scores) or .csv")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object on stdout instead of the table")
@@ -149,11 +151,9 @@ func cmdICA(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	start := time.Now()
 	var data stream.Opener = src
 	if f.transpose {
-		t, err := ica.LoadTransposed(ctx, src, budget)
-		if err != nil {
+		if data, err = transposeSource(ctx, src, budget); err != nil {
 			return err
 		}
-		data = t
 	}
 	m, err := ica.Fit(ctx, data, iopt)
 	if err != nil {
@@ -279,11 +279,9 @@ func transformICA(ctx context.Context, src stream.Source, opt stream.Options, mo
 	}
 	var data stream.Opener = src
 	if m.Transpose {
-		t, err := ica.LoadTransposed(ctx, src, stream.PhysicalMemory()/4)
-		if err != nil {
+		if data, err = transposeSource(ctx, src, stream.PhysicalMemory()/4); err != nil {
 			return err
 		}
-		data = t
 	}
 	out := &outputs{}
 	defer out.abort()
@@ -385,4 +383,18 @@ func readSmallNpy(path string) (rows, cols int, data []float64, err error) {
 		return 0, 0, nil, err
 	}
 	return int(info.Rows), info.Cols, data, nil
+}
+
+// transposeSource gives the transpose of src for --transpose: read by
+// column slabs when src can give them (HDF5, uncompressed raw and .npy),
+// otherwise held in memory within budget bytes.
+func transposeSource(ctx context.Context, src stream.Source, budget int64) (stream.Opener, error) {
+	if src.ColumnSlabs() {
+		return stream.Transposed{Source: src}, nil
+	}
+	t, err := ica.LoadTransposed(ctx, src, budget)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/spca/spca/hdf5io"
 	"github.com/spca/spca/ica"
 )
 
@@ -183,7 +186,46 @@ func TestICATranspose(t *testing.T) {
 	}
 	a.Transpose = false
 	if !reflect.DeepEqual(a, b) {
-		t.Error("--transpose differs from a fit of the transposed file")
+		t.Error("--transpose (column slabs of .npy) differs from a fit of the transposed file")
+	}
+	// The same by column hyperslabs of an HDF5 dataset, and with a budget
+	// far below the matrix (column slabs hold neither X nor Xᵀ); transform
+	// of a transposed model reads by column slabs too.
+	h5 := filepath.Join(out, "x.h5")
+	mw, err := hdf5io.CreateMatrix(h5, "/X", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Append(x); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{h5}, {in, "--memory", "10K"}} {
+		m3 := filepath.Join(out, "c.h5")
+		if code, _, stderr := runCLI(append([]string{"ica", "--transpose", "-k", "2", "--model", m3}, args...)...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		c, err := ica.ReadModel(m3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Transpose = false
+		if !reflect.DeepEqual(c, b) {
+			t.Errorf("%v: --transpose differs from a fit of the transposed file", args)
+		}
+		os.Remove(m3)
+	}
+	s1, s2 := filepath.Join(out, "s1.npy"), filepath.Join(out, "s2.npy")
+	if code, _, stderr := runCLI("transform", "--model", m1, h5, "--scores", s1); code != 0 {
+		t.Fatalf("transform: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI("transform", "--model", m2, tin, "--scores", s2); code != 0 {
+		t.Fatalf("transform: exit %d: %s", code, stderr)
+	}
+	if a, b := readScores(t, s1), readScores(t, s2); !reflect.DeepEqual(a, b) {
+		t.Error("transform of a transposed model by column slabs differs from the transposed file's")
 	}
 	// Standard input, held in memory by --transpose.
 	f, err := os.Open(in)
@@ -198,12 +240,28 @@ func TestICATranspose(t *testing.T) {
 	if code != 0 || icaJSONOut(t, stdout)["n_samples"].(float64) != p {
 		t.Errorf("stdin --transpose: exit %d %s %s", code, stdout, stderr)
 	}
-	// Over the budget: refused, with the figure, nothing written.
+	// A compressed file cannot give column slabs and is held in memory:
+	// over the budget it is refused, with the figure, nothing written.
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := zstd.NewWriter(nil)
+	zin := filepath.Join(out, "x.npy.zst")
+	os.WriteFile(zin, enc.EncodeAll(raw, nil), 0o644)
 	bad := filepath.Join(out, "bad")
 	os.Mkdir(bad, 0o755)
-	code, _, stderr = runCLI("ica", in, "--transpose", "-k", "2", "--memory", "10K", "--model", filepath.Join(bad, "m.h5"))
-	if code != 2 || !strings.Contains(stderr, "--memory") || !strings.Contains(stderr, "x.npy") {
+	code, _, stderr = runCLI("ica", zin, "--transpose", "-k", "2", "--memory", "10K", "--model", filepath.Join(bad, "m.h5"))
+	if code != 2 || !strings.Contains(stderr, "--memory") || !strings.Contains(stderr, "x.npy.zst") {
 		t.Errorf("over budget: exit %d: %s", code, stderr)
+	}
+	outDirEmpty(t, bad)
+	// NaN at row 4, column 123 of the file: named by both, nothing written.
+	x[4*p+123] = math.NaN()
+	npyFloat64(t, in, n, p, x)
+	code, _, stderr = runCLI("ica", in, "--transpose", "-k", "2", "--model", filepath.Join(bad, "m.h5"))
+	if code != 2 || !strings.Contains(stderr, "x.npy") || !strings.Contains(stderr, "row 4") || !strings.Contains(stderr, "column 123") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("NaN with --transpose: exit %d: %s", code, stderr)
 	}
 	outDirEmpty(t, bad)
 }
