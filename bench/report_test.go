@@ -119,6 +119,16 @@ func TestParseMethods(t *testing.T) {
 	if got := parseMethods(later); !reflect.DeepEqual(got, []string{"gram", "dual", "randomized"}) {
 		t.Errorf("with --method: %q", got)
 	}
+	// spca's own help: the usage line names [--method M] too, and only the
+	// flag's text counts.
+	current := "Usage: spca fit INPUT [-k N] [--method M] [flags]\n\nFlags:\n  --memory BUDGET\n      memory budget for auto's choice\n  --method ROUTE\n      fitting route: auto, gram, dual or randomized (see above) (default auto)\n  --model FILE\n      write the model\n"
+	if got := parseMethods(current); !reflect.DeepEqual(got, []string{"gram", "dual", "randomized"}) {
+		t.Errorf("spca's help: %q", got)
+	}
+	usageOnly := "Usage: spca fit INPUT [--method M]\n\nFlags:\n  --model FILE\n      the gram route, dual or randomized\n"
+	if got := parseMethods(usageOnly); !reflect.DeepEqual(got, []string{""}) {
+		t.Errorf("usage line only: %q", got)
+	}
 	partial := "Usage: spca fit INPUT\n  -method string\n    \tgram|dual|auto\n  -model file\n    \trandomized is not a method here\n"
 	if got := parseMethods(partial); !reflect.DeepEqual(got, []string{"gram", "dual"}) {
 		t.Errorf("gram|dual|auto: %q", got)

@@ -135,6 +135,9 @@ func peerDefs(e *runEnv) []peerDef {
 						return nil, s
 					}
 				case "dual":
+					if n > p {
+						return nil, "n > p: the n×n route is for wide data (its eigen-solve costs n³)"
+					}
 					if s := memSkip(e, n*n*8*float64(e.threads+3), "n×n Gram matrices"); s != "" {
 						return nil, s
 					}
@@ -223,7 +226,8 @@ func dsyrkArgs(e *runEnv, d dataset, mode string) []string {
 		"--threads", strconv.Itoa(e.threads), "--mode", mode}
 }
 
-var methodFlag = regexp.MustCompile(`-method\b`)
+// methodFlag finds the --method flag in the flag list (not in the usage line).
+var methodFlag = regexp.MustCompile(`(?m)^[ \t]+--?method\b`)
 
 // spcaMethods asks the spca binary which fit methods it has: every one of
 // gram, dual and randomized that "spca fit --help" names in the text of a
