@@ -268,8 +268,10 @@ func Chart(rep *Report, path string) error {
 		ticks = append(ticks, plot.Tick{Value: float64(i), Label: si.Name})
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = -0.6, float64(len(rep.Sets))-0.4
+	// Room on the right for the legend, clear of the markers.
+	p.X.Min, p.X.Max = -0.6, float64(len(rep.Sets))+0.9
 	plotted := false
+	nSpca, nLimit := 0, 0
 	for j, name := range names {
 		var xys plotter.XYs
 		for i, si := range rep.Sets {
@@ -287,14 +289,7 @@ func Chart(rep *Report, path string) error {
 		if err != nil {
 			return err
 		}
-		sc.GlyphStyle.Color = plotutil.Color(j)
-		sc.GlyphStyle.Shape = plotutil.Shape(j)
-		sc.GlyphStyle.Radius = vg.Points(4)
-		if strings.HasPrefix(name, "spca") {
-			sc.GlyphStyle.Radius = vg.Points(6)
-			sc.GlyphStyle.Color = color.RGBA{R: 200, A: 255}
-			sc.GlyphStyle.Shape = draw.PyramidGlyph{}
-		}
+		sc.GlyphStyle = chartGlyph(name, j, &nSpca, &nLimit)
 		p.Add(sc)
 		p.Legend.Add(name, sc)
 		plotted = true
@@ -304,9 +299,29 @@ func Chart(rep *Report, path string) error {
 	}
 	p.Legend.Top = true
 	p.Legend.Left = false
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	p.Legend.Padding = vg.Points(3)
 	p.Add(plotter.NewGrid())
 	return p.Save(11*vg.Inch, 6*vg.Inch, path)
+}
+
+// chartGlyph gives spca's routes filled red shapes of their own, the limits
+// open grey shapes, and the other peers plotutil's colours and shapes.
+func chartGlyph(name string, j int, nSpca, nLimit *int) draw.GlyphStyle {
+	switch {
+	case strings.HasPrefix(name, "spca"):
+		reds := []color.Color{color.RGBA{R: 200, A: 255}, color.RGBA{R: 120, A: 255}, color.RGBA{R: 240, G: 110, A: 255}}
+		shapes := []draw.GlyphDrawer{draw.PyramidGlyph{}, draw.CircleGlyph{}, draw.BoxGlyph{}}
+		i := *nSpca % len(shapes)
+		*nSpca++
+		return draw.GlyphStyle{Color: reds[i], Shape: shapes[i], Radius: vg.Points(6)}
+	case strings.HasPrefix(name, "limit"):
+		shapes := []draw.GlyphDrawer{draw.RingGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}}
+		i := *nLimit % len(shapes)
+		*nLimit++
+		return draw.GlyphStyle{Color: color.Gray{Y: 110}, Shape: shapes[i], Radius: vg.Points(5)}
+	}
+	return draw.GlyphStyle{Color: plotutil.Color(j), Shape: plotutil.Shape(j), Radius: vg.Points(4)}
 }
 
 func containsStr(xs []string, s string) bool {

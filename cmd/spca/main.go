@@ -31,7 +31,7 @@ import (
 const usage = `spca — out-of-core streaming PCA
 
 Usage:
-  spca fit INPUT [flags]             fit a PCA model in one pass (a second pass writes scores)
+  spca fit INPUT [flags]             fit a PCA model (--method auto picks gram, dual or randomized)
   spca transform --model M INPUT     project new data onto a saved model (scores, reconstruction error)
   spca ica INPUT [flags]             independent components by FastICA (whitening by the streaming PCA)
   spca info FILE...                  describe inputs (shape, dtype, compression, HDF5 datasets) or a model
@@ -50,7 +50,8 @@ terminal (rows, rows/s, MB/s, ETA, pass i of N); --quiet silences it and
 --log-json prints a JSON line every 5 s instead (for batch logs).
 
 Run "spca COMMAND --help" for a command's flags.
-Exit status: 0 ok, 1 internal failure, 2 bad input or usage, 130 interrupted.
+Exit status: 0 ok, 1 internal failure, 2 bad input or usage, 75 checkpointed
+and stopped (fit --checkpoint), 130 interrupted.
 `
 
 // exitError carries an exit status through the command functions.
