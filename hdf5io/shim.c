@@ -207,8 +207,8 @@ int spca_dinfo_of(hid_t d, spca_dinfo *o) {
 	return 0;
 }
 
-int spca_read_rows(hid_t d, hsize_t row0, hsize_t nrows, hsize_t cols, double *dst) {
-	hsize_t start[2] = {row0, 0}, count[2] = {nrows, cols};
+/* Reads the count[0] x count[1] block at start into dst (row-major). */
+static int read_block(hid_t d, hsize_t start[2], hsize_t count[2], double *dst) {
 	hid_t fs = H5Dget_space(d);
 	if (fs < 0) {
 		fail("H5Dget_space");
@@ -235,33 +235,15 @@ int spca_read_rows(hid_t d, hsize_t row0, hsize_t nrows, hsize_t cols, double *d
 	return rc;
 }
 
+int spca_read_rows(hid_t d, hsize_t row0, hsize_t nrows, hsize_t cols, double *dst) {
+	hsize_t start[2] = {row0, 0}, count[2] = {nrows, cols};
+	return read_block(d, start, count, dst);
+}
+
 /* Reads columns col0..col0+ncols-1 of rows 0..nrows-1 into dst (row-major). */
 int spca_read_cols(hid_t d, hsize_t nrows, hsize_t col0, hsize_t ncols, double *dst) {
 	hsize_t start[2] = {0, col0}, count[2] = {nrows, ncols};
-	hid_t fs = H5Dget_space(d);
-	if (fs < 0) {
-		fail("H5Dget_space");
-		return -1;
-	}
-	if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0) {
-		fail("H5Sselect_hyperslab");
-		H5Sclose(fs);
-		return -1;
-	}
-	hid_t ms = H5Screate_simple(2, count, NULL);
-	if (ms < 0) {
-		fail("H5Screate_simple");
-		H5Sclose(fs);
-		return -1;
-	}
-	int rc = 0;
-	if (H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, dst) < 0) {
-		fail("H5Dread");
-		rc = -1;
-	}
-	H5Sclose(ms);
-	H5Sclose(fs);
-	return rc;
+	return read_block(d, start, count, dst);
 }
 
 int spca_read_all(hid_t d, double *dst) {

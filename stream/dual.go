@@ -135,14 +135,7 @@ func FitDual(ctx context.Context, src Source, opt FitOptions) (*Model, *DualFact
 	for i := range diag {
 		diag[i] = kmat[i*nn+i]
 	}
-	restore := func() {
-		for i := 0; i < nn; i++ {
-			kmat[i*nn+i] = diag[i]
-			for j := i + 1; j < nn; j++ {
-				kmat[i*nn+j] = kmat[j*nn+i]
-			}
-		}
-	}
+	restore := func() { restoreUpper(kmat, nn, diag) }
 	k := sel.K
 	if k == 0 {
 		all, _, err := symEig(kmat, nn, 0)

@@ -101,14 +101,7 @@ func Solve(s *gram.State, sel Selection, scale bool) (*Model, error) {
 	}
 	// dsyevr destroys the upper triangle and the diagonal; the strict lower
 	// triangle and diag restore C afterwards for the certificate.
-	restore := func() {
-		for i := 0; i < p; i++ {
-			c[i*p+i] = diag[i]
-			for j := i + 1; j < p; j++ {
-				c[i*p+j] = c[j*p+i]
-			}
-		}
-	}
+	restore := func() { restoreUpper(c, p, diag) }
 	k := sel.K
 	if k == 0 {
 		all, _, err := symEig(c, p, 0)
@@ -215,4 +208,16 @@ func certificate(c, vecs, vals []float64, p, k int) (residual, orth float64, eac
 		return 0, math.Sqrt(o2), each
 	}
 	return math.Sqrt(r2 / c2), math.Sqrt(o2), each
+}
+
+// restoreUpper rebuilds the n×n symmetric matrix a from its strict lower
+// triangle and diag, after dsyevr has destroyed the upper triangle and the
+// diagonal.
+func restoreUpper(a []float64, n int, diag []float64) {
+	for i := 0; i < n; i++ {
+		a[i*n+i] = diag[i]
+		for j := i + 1; j < n; j++ {
+			a[i*n+j] = a[j*n+i]
+		}
+	}
 }

@@ -219,14 +219,8 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) == 0 {
 		return usageErr("merge needs at least one PART.spst (see spca merge --help)")
 	}
-	if *k != 0 && *variance != 0 {
-		return usageErr("give -k or --variance, not both")
-	}
-	if *k < 0 {
-		return usageErr("-k must be at least 1, got %d", *k)
-	}
-	if *variance != 0 && !(*variance > 0 && *variance <= 1) {
-		return usageErr("--variance must be in (0, 1], got %g", *variance)
+	if err := checkSelection(*k, *variance); err != nil {
+		return err
 	}
 	start := time.Now()
 	out := &outputs{}

@@ -122,14 +122,8 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := cf.check(src); err != nil {
 		return err
 	}
-	if *k != 0 && *variance != 0 {
-		return usageErr("give -k or --variance, not both")
-	}
-	if *k < 0 {
-		return usageErr("-k must be at least 1, got %d", *k)
-	}
-	if *variance != 0 && !(*variance > 0 && *variance <= 1) {
-		return usageErr("--variance must be in (0, 1], got %g", *variance)
+	if err := checkSelection(*k, *variance); err != nil {
+		return err
 	}
 	if *scoresPath != "" {
 		if !src.Reopenable() {
@@ -291,4 +285,18 @@ func (o *outputs) abort() {
 	for _, p := range o.pending {
 		p.Abort()
 	}
+}
+
+// checkSelection checks -k and --variance as fit and merge take them.
+func checkSelection(k int, variance float64) error {
+	if k != 0 && variance != 0 {
+		return usageErr("give -k or --variance, not both")
+	}
+	if k < 0 {
+		return usageErr("-k must be at least 1, got %d", k)
+	}
+	if variance != 0 && !(variance > 0 && variance <= 1) {
+		return usageErr("--variance must be in (0, 1], got %g", variance)
+	}
+	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spca/spca/chunk"
@@ -110,7 +108,7 @@ func cmdICA(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	budget := stream.PhysicalMemory() / 4
 	if f.memory != "" {
-		if budget, err = parseBudget(f.memory); err != nil {
+		if budget, err = parseBytes(f.memory, true); err != nil {
 			return usageErr("--memory: %v", err)
 		}
 	}
@@ -329,34 +327,6 @@ func transformICA(ctx context.Context, src stream.Source, opt stream.Options, mo
 		fmt.Fprintf(stdout, "wrote %s\n", sourcesPath)
 	}
 	return nil
-}
-
-// parseBudget parses a byte count: a number with an optional K, M, G or T
-// suffix (powers of 1024; "B", "iB" and lower case accepted).
-func parseBudget(s string) (int64, error) {
-	t := strings.TrimSpace(strings.ToUpper(s))
-	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
-	mult := 1.0
-	if t != "" {
-		switch t[len(t)-1] {
-		case 'K':
-			mult = 1 << 10
-		case 'M':
-			mult = 1 << 20
-		case 'G':
-			mult = 1 << 30
-		case 'T':
-			mult = 1 << 40
-		}
-		if mult != 1 {
-			t = t[:len(t)-1]
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || !(v >= 0) || v*mult > math.MaxInt64/2 {
-		return 0, fmt.Errorf("%q is not a size such as 512M or 8G", s)
-	}
-	return int64(v * mult), nil
 }
 
 // readSmallNpy reads a whole small 2-D .npy file (a starting matrix).

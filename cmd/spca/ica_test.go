@@ -313,14 +313,15 @@ func TestICABadInput(t *testing.T) {
 	}
 }
 
+// TestParseBudget: ica's --memory, where 0 is allowed.
 func TestParseBudget(t *testing.T) {
 	for in, want := range map[string]int64{"0": 0, "1024": 1024, "1K": 1024, "1k": 1024, "2MB": 2 << 20, "1.5G": 3 << 29, "3GiB": 3 << 30, "1T": 1 << 40} {
-		if got, err := parseBudget(in); err != nil || got != want {
+		if got, err := parseBytes(in, true); err != nil || got != want {
 			t.Errorf("%q: %d %v, want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "x", "-1G", "1P", "NaN", "1e30G"} {
-		if _, err := parseBudget(in); err == nil {
+		if _, err := parseBytes(in, true); err == nil {
 			t.Errorf("%q accepted", in)
 		}
 	}

@@ -48,7 +48,7 @@ func (m *methodFlags) resolve() (stream.Plan, stream.RandomizedOptions, int64, e
 	}
 	budget := stream.MemoryBudget()
 	if m.memory != "" {
-		b, err := parseBytes(m.memory)
+		b, err := parseBytes(m.memory, false)
 		if err != nil {
 			return stream.Plan{}, ro, 0, usageErr("--memory: %v", err)
 		}
@@ -57,8 +57,10 @@ func (m *methodFlags) resolve() (stream.Plan, stream.RandomizedOptions, int64, e
 	return stream.Plan{Method: m.method}, ro, budget, nil
 }
 
-// parseBytes reads "123", "512M", "4G", "1.5GB", "2T" (powers of 1024).
-func parseBytes(s string) (int64, error) {
+// parseBytes reads a byte count: "123", "512M", "4G", "1.5GB", "2KiB", "2T"
+// (powers of 1024; lower case accepted). Zero is accepted only with
+// allowZero.
+func parseBytes(s string, allowZero bool) (int64, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))
 	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
 	mult := 1.0
@@ -78,7 +80,7 @@ func parseBytes(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || !(v > 0) || v*mult > 1<<62 {
+	if err != nil || !(v > 0 || allowZero && v == 0) || v*mult > 1<<62 {
 		return 0, fmt.Errorf("%q is not a size such as 4G, 512M or 1000000", s)
 	}
 	return int64(v * mult), nil

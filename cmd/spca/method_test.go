@@ -163,12 +163,12 @@ func TestMethodAuto(t *testing.T) {
 
 func TestParseBytes(t *testing.T) {
 	for in, want := range map[string]int64{"123": 123, "4G": 4 << 30, "512M": 512 << 20, "1.5GB": 3 << 29, "2KiB": 2048, "1t": 1 << 40} {
-		if got, err := parseBytes(in); err != nil || got != want {
+		if got, err := parseBytes(in, false); err != nil || got != want {
 			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "G", "-1", "0", "x1"} {
-		if _, err := parseBytes(in); err == nil {
+		if _, err := parseBytes(in, false); err == nil {
 			t.Errorf("parseBytes(%q) accepted", in)
 		}
 	}
