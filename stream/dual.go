@@ -194,18 +194,8 @@ func FitDual(ctx context.Context, src Source, opt FitOptions) (*Model, *DualFact
 		return nil, nil, info, err
 	}
 	// Sign rule on V, mirrored on U so that the scores keep V's signs.
-	for i := 0; i < k; i++ {
-		row := m.Components[i*p : i*p+p]
-		best := 0
-		for j, v := range row {
-			if math.Abs(v) > math.Abs(row[best]) {
-				best = j
-			}
-		}
-		if row[best] < 0 {
-			for j := range row {
-				row[j] = -row[j]
-			}
+	for i, f := range applySignRule(m.Components, k, p) {
+		if f {
 			for t := 0; t < nn; t++ {
 				u[i*nn+t] = -u[i*nn+t]
 			}

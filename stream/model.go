@@ -155,7 +155,9 @@ func chooseK(vals []float64, total, f float64, limit int) int {
 // applySignRule makes each row's largest-magnitude entry positive (the first
 // on ties), the scikit-learn ≥ 1.5 convention: it needs no scores, so it does
 // not depend on block size, threads or shards.
-func applySignRule(vecs []float64, k, p int) {
+// It reports which rows it negated.
+func applySignRule(vecs []float64, k, p int) (flipped []bool) {
+	flipped = make([]bool, k)
 	for i := 0; i < k; i++ {
 		row := vecs[i*p : i*p+p]
 		best := 0
@@ -168,8 +170,10 @@ func applySignRule(vecs []float64, k, p int) {
 			for j := range row {
 				row[j] = -row[j]
 			}
+			flipped[i] = true
 		}
 	}
+	return flipped
 }
 
 // certificate returns ‖CV − VΛ‖_F/‖C‖_F, ‖VᵀV − I‖_F for V = vecsᵀ and
@@ -192,22 +196,11 @@ func certificate(c, vecs, vals []float64, p, k int) (residual, orth float64, eac
 	for _, v := range c {
 		c2 += v * v
 	}
-	g := make([]float64, k*k)
-	impl.Dgemm(blas.NoTrans, blas.Trans, k, k, p, 1, vecs, p, vecs, p, 0, g, k)
-	var o2 float64
-	for i := 0; i < k; i++ {
-		for j := 0; j < k; j++ {
-			d := g[i*k+j]
-			if i == j {
-				d--
-			}
-			o2 += d * d
-		}
-	}
+	orth = orthogonality(vecs, k, p)
 	if c2 == 0 {
-		return 0, math.Sqrt(o2), each
+		return 0, orth, each
 	}
-	return math.Sqrt(r2 / c2), math.Sqrt(o2), each
+	return math.Sqrt(r2 / c2), orth, each
 }
 
 // restoreUpper rebuilds the n×n symmetric matrix a from its strict lower
