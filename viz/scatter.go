@@ -53,6 +53,9 @@ func Scatter(in ScatterInput) (*Figure, error) {
 	p.X.Label.Text = in.XLabel
 	p.Y.Label.Text = in.YLabel
 	p.Add(plotter.NewGrid())
+	// Margins inside the axes, so that the outermost points are drawn whole
+	// (p.Add has set the ranges by the time this runs; drawing comes later).
+	defer padAxes(p, 0.03)
 	radius := vg.Points(math.Max(0.6, math.Min(2.5, 40/math.Sqrt(float64(n)))))
 	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}}
 
@@ -117,6 +120,17 @@ func Scatter(in ScatterInput) (*Figure, error) {
 	p.Title.Text += fmt.Sprintf("\ncolour: label from %.4g (dark) to %.4g (light)", lo, hi)
 	p.Add(s)
 	return &Figure{Width: 6 * vg.Inch, Height: 5 * vg.Inch, draw: p.Draw}, nil
+}
+
+// padAxes widens both axis ranges by frac of their span on each side.
+func padAxes(p *plot.Plot, frac float64) {
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		d := (a.Max - a.Min) * frac
+		if d == 0 {
+			d = math.Max(math.Abs(a.Max)*frac, 1e-300)
+		}
+		a.Min, a.Max = a.Min-d, a.Max+d
+	}
 }
 
 // scatterOf makes a scatter of the points keep accepts (all when nil).
