@@ -81,13 +81,18 @@ func (s *State) SetBlock(block []float64, rows int) {
 	if rows <= 0 || len(block) < rows*p {
 		panic(fmt.Sprintf("gram: SetBlock with %d rows and %d values for p=%d", rows, len(block), p))
 	}
-	clear(s.Sum)
+	// Locals and equal lengths let the compiler keep the slices in
+	// registers and drop the bounds checks; each column is still summed in
+	// row order.
+	shift, sum := s.Shift[:p], s.Sum[:p]
+	clear(sum)
 	for r := 0; r < rows; r++ {
 		row := block[r*p : r*p+p]
-		for j, c := range s.Shift {
+		row, sum := row[:len(shift)], sum[:len(shift)]
+		for j, c := range shift {
 			v := row[j] - c
 			row[j] = v
-			s.Sum[j] += v
+			sum[j] += v
 		}
 	}
 	blas64.Implementation().Dsyrk(blas.Upper, blas.Trans, p, rows, 1, block[:rows*p], p, 0, s.G, p)
