@@ -222,3 +222,36 @@ func ExampleWithProgress() {
 	// Output:
 	// gram: 4 of 4 rows, 64 bytes, done true
 }
+
+func ExampleFitFile() {
+	// A wide file (3 samples of 6 features) as raw float32: the dual route
+	// sums the 3×3 matrix XXᵀ over column slabs instead of the 6×6 Gram.
+	dir, err := os.MkdirTemp("", "spca-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	x := []float64{
+		1, 2, 0, 0, 1, 0,
+		-1, -2, 0, 0, 1, 0,
+		0, 0, 0, 0, -2, 0,
+	}
+	var raw []byte
+	for _, v := range x {
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(v)))
+	}
+	path := filepath.Join(dir, "wide.f32")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	f := spca.File{Path: path, Cols: 6, DType: chunk.Float32}
+	m, err := spca.FitFile(context.Background(), f, spca.WithComponents(2), spca.WithMethod("dual"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("method", m.Method)
+	fmt.Printf("explained variance %.1f, ratio %.3f\n", m.ExplainedVariance, m.ExplainedVarianceRatio)
+	// Output:
+	// method dual
+	// explained variance [5.0 3.0], ratio [0.625 0.375]
+}

@@ -4,6 +4,8 @@
 // or not, or a reader of your own) and solves for a Model; Transform and
 // TransformTo project rows onto it; InverseTransform maps scores back to
 // the data space; Open, OpenHDF5, OpenBinary and FromMatrix make readers;
+// FitFile fits a file by any route (gram, dual for p ≫ n, randomized, or
+// auto's choice), reading it as many times as the route needs;
 // ReadModel and WriteModel load and save the HDF5 model file that the spca
 // command and scikit-learn users share.
 //
@@ -49,6 +51,10 @@ type config struct {
 	whiten   bool
 	fitOnly  []string
 	selected bool
+
+	method        string // FitFile's route; "" is auto
+	randomized    stream.RandomizedOptions
+	randomizedSet bool
 }
 
 func (c *config) fitOption(name string) { c.fitOnly = append(c.fitOnly, name) }
@@ -156,6 +162,9 @@ func Fit(ctx context.Context, r chunk.Reader, opts ...Option) (*Model, error) {
 	c, err := configure(opts)
 	if err != nil {
 		return nil, err
+	}
+	if c.method != "" && c.method != "auto" && c.method != "gram" {
+		return nil, fmt.Errorf("spca: Fit reads its reader once, and the %s route needs more passes: use FitFile", c.method)
 	}
 	sel := c.sel
 	if !c.selected {

@@ -120,8 +120,12 @@ func ChooseMethod(src Source, method string, opt Options, sel Selection, oversam
 			return plan, chunk.Errorf(info.Name, "%w: neither the gram (%s) nor the dual route fits in the %s budget, and the randomized route needs -k instead of --variance",
 				chunk.ErrShape, gb(gramNeed), gb(budget))
 		}
-		return plan, chunk.Errorf(info.Name, "%w: no route fits in the %s budget (gram %s, randomized %s); raise --memory or lower -k",
-			chunk.ErrShape, gb(budget), gb(gramNeed), gb(randNeed))
+		dual := ""
+		if slabs {
+			dual = ", dual " + gb(dualNeed)
+		}
+		return plan, chunk.Errorf(info.Name, "%w: no route fits in the %s budget (gram %s%s, randomized %s); raise --memory or lower -k",
+			chunk.ErrShape, gb(budget), gb(gramNeed), dual, gb(randNeed))
 	}
 	if plan.Method == "gram" && sel.K == -1 {
 		plan.K = -1
