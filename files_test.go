@@ -78,7 +78,7 @@ func TestFitFileRoutes(t *testing.T) {
 			}
 		}
 	}
-	auto, err := spca.FitFile(ctx, f, spca.WithComponents(k), spca.WithMaxMemory(1 << 20))
+	auto, err := spca.FitFile(ctx, f, spca.WithComponents(k), spca.WithMaxMemory(1<<20))
 	if err != nil {
 		t.Fatal(err)
 	}
