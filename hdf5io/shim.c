@@ -207,8 +207,9 @@ int spca_dinfo_of(hid_t d, spca_dinfo *o) {
 	return 0;
 }
 
-/* Reads the count[0] x count[1] block at start into dst (row-major). */
-static int read_block(hid_t d, hsize_t start[2], hsize_t count[2], double *dst) {
+/* Reads (write = 0) or writes (write = 1) the count[0] x count[1] block at
+ * start, row-major in buf. */
+static int xfer_block(hid_t d, hsize_t start[2], hsize_t count[2], double *buf, int write) {
 	hid_t fs = H5Dget_space(d);
 	if (fs < 0) {
 		fail("H5Dget_space");
@@ -226,7 +227,12 @@ static int read_block(hid_t d, hsize_t start[2], hsize_t count[2], double *dst) 
 		return -1;
 	}
 	int rc = 0;
-	if (H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, dst) < 0) {
+	if (write) {
+		if (H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0) {
+			fail("H5Dwrite");
+			rc = -1;
+		}
+	} else if (H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0) {
 		fail("H5Dread");
 		rc = -1;
 	}
@@ -237,13 +243,13 @@ static int read_block(hid_t d, hsize_t start[2], hsize_t count[2], double *dst) 
 
 int spca_read_rows(hid_t d, hsize_t row0, hsize_t nrows, hsize_t cols, double *dst) {
 	hsize_t start[2] = {row0, 0}, count[2] = {nrows, cols};
-	return read_block(d, start, count, dst);
+	return xfer_block(d, start, count, dst, 0);
 }
 
 /* Reads columns col0..col0+ncols-1 of rows 0..nrows-1 into dst (row-major). */
 int spca_read_cols(hid_t d, hsize_t nrows, hsize_t col0, hsize_t ncols, double *dst) {
 	hsize_t start[2] = {0, col0}, count[2] = {nrows, ncols};
-	return read_block(d, start, count, dst);
+	return xfer_block(d, start, count, dst, 0);
 }
 
 int spca_read_all(hid_t d, double *dst) {
@@ -399,30 +405,7 @@ int spca_matrix_append(hid_t d, hsize_t row0, hsize_t nrows, hsize_t cols, const
 		fail("H5Dset_extent");
 		return -1;
 	}
-	hid_t fs = H5Dget_space(d);
-	if (fs < 0) {
-		fail("H5Dget_space");
-		return -1;
-	}
-	if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0) {
-		fail("H5Sselect_hyperslab");
-		H5Sclose(fs);
-		return -1;
-	}
-	hid_t ms = H5Screate_simple(2, count, NULL);
-	if (ms < 0) {
-		fail("H5Screate_simple");
-		H5Sclose(fs);
-		return -1;
-	}
-	int rc = 0;
-	if (H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, data) < 0) {
-		fail("H5Dwrite");
-		rc = -1;
-	}
-	H5Sclose(ms);
-	H5Sclose(fs);
-	return rc;
+	return xfer_block(d, start, count, (double *)data, 1);
 }
 
 int spca_attr_exists(hid_t f, const char *name) {

@@ -90,7 +90,7 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 			if off := int((base + start) % int64(blockRows)); off != 0 {
 				fill = buf[:(blockRows-off)*cols]
 			}
-			n, err := readFull(r, fill)
+			n, err := ReadFull(r, fill)
 			if n > 0 {
 				b := &block{seq: seq, start: base + start, rows: n, data: buf}
 				if seq == 0 && first != nil {
@@ -173,9 +173,11 @@ func pipeline(ctx context.Context, r chunk.Reader, blockRows, threads int, first
 	return total, nil
 }
 
-// readFull reads rows into buf until it is full or the source ends, so that
-// the block partition is fixed by the buffer size alone.
-func readFull(r chunk.Reader, buf []float64) (int, error) {
+// ReadFull reads whole rows into buf until it is full or r ends (io.EOF),
+// and returns the rows read, so that a block partition is fixed by the
+// buffer size alone. A reader that returns no rows and no error gives
+// io.ErrNoProgress.
+func ReadFull(r chunk.Reader, buf []float64) (int, error) {
 	cols := r.Info().Cols
 	n := 0
 	for n*cols < len(buf) {

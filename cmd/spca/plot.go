@@ -292,9 +292,9 @@ func readScatter(ctx context.Context, src stream.Source, labelsPath string, xy [
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n, rerr := readRows(r, buf)
+		n, rerr := stream.ReadFull(r, buf)
 		if lr != nil && n > 0 {
-			m, lerr := readRows(lr, lbuf[:n])
+			m, lerr := stream.ReadFull(lr, lbuf[:n])
 			if m != n {
 				if lerr == nil || lerr == io.EOF {
 					lerr = chunk.Errorf(labelsPath, "%w: fewer labels than the %d+ score rows of %s", chunk.ErrShape, pts.total+int64(n), info.Name)
@@ -346,19 +346,3 @@ func readScatter(ctx context.Context, src stream.Source, labelsPath string, xy [
 	return pts, nil
 }
 
-// readRows fills buf with whole rows until it is full or the reader ends.
-func readRows(r chunk.Reader, buf []float64) (int, error) {
-	cols := r.Info().Cols
-	n := 0
-	for n*cols < len(buf) {
-		m, err := r.ReadRows(buf[n*cols:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-		if m == 0 {
-			return n, io.ErrNoProgress
-		}
-	}
-	return n, nil
-}
