@@ -345,4 +345,3 @@ func readScatter(ctx context.Context, src stream.Source, labelsPath string, xy [
 	}
 	return pts, nil
 }
-
